@@ -1,0 +1,41 @@
+using AiCdn.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Secrets shared by the hops: generated per run unless the operator supplies them.
+var clusterSecret = builder.AddParameter("cluster-secret", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+var adminToken = builder.AddParameter("admin-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+
+// Shared limits: Redis in a container, else a local redis-server, else auth-quota's in-memory store.
+var quotaStore = builder.AddQuotaStore("redis");
+
+// The LLM origin: the mock, unless LLM_SOURCE_HOST names a real OpenAI-compatible API.
+var llmMock = builder.AddLlmMockUnlessRealOrigin("llm-mock");
+
+// auth-quota: keys, tenants and quota decisions.
+var authQuota = builder.AddProject<Projects.AuthQuota>("auth-quota")
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
+    .WithEnvironment("ADMIN_TOKEN", adminToken)
+    .WithDevelopmentApiKey()
+    .WithQuotaStore(quotaStore);
+
+// core-relay: admission, accounting, origins.
+var coreRelay = builder.AddProject<Projects.CoreRelay>("core-relay")
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
+    .WithReference(authQuota).WaitFor(authQuota)
+    .WithLlmOrigin(llmMock);
+
+// edge-gateway: the only public entry point, on a fixed port.
+builder.AddProject<Projects.EdgeGateway>("edge-gateway")
+    .WithHttpEndpoint(port: builder.EdgeHttpPort(), name: "http", isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
+    .WithReference(coreRelay).WaitFor(coreRelay)
+    .WithStartupBanner();
+
+builder.Build().Run();

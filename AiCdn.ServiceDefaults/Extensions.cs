@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every AiCdn service shares: OpenTelemetry (OTLP when Aspire or an operator sets
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, Prometheus at <c>/metrics</c>), health endpoints, service
+/// discovery, and the original's <c>LOG_LEVEL</c>. Services never repeat any of it.
+/// </summary>
+public static class Extensions
+{
+    /// <summary>Meter and activity-source names all AiCdn components publish under.</summary>
+    public const string TelemetryPrefix = "AiCdn";
+
+    public const string HealthEndpointPath = "/health";
+    public const string AlivenessEndpointPath = "/alive";
+    public const string MetricsEndpointPath = "/metrics";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Configuration.AddEnvironmentAliases(
+            new Dictionary<string, string> { ["LOG_LEVEL"] = "Logging:LogLevel:Default" },
+            static (_, value) => EnvironmentAliases.ToLogLevelName(value));
+
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // No blanket resilience handler here: its 30 s total timeout would cut LLM streams.
+            // Each client that wants retries adds a policy fitted to its calls.
+            http.AddServiceDiscovery();
+        });
+
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter($"{TelemetryPrefix}.*")
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource($"{TelemetryPrefix}.*")
+                .AddSource("Yarp.ReverseProxy")
+                .AddAspNetCoreInstrumentation(options =>
+                    // Scrapes and probes would drown the request traces.
+                    options.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/health</c> (readiness: every check), <c>/alive</c> (liveness: the "live" checks) and
+    /// <c>/metrics</c> (Prometheus). They answer status words only, never details, so they are safe
+    /// in every environment; the edge moves them to its management port.
+    /// </summary>
+    public static IEndpointConventionBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(string.Empty);
+        group.MapHealthChecks(HealthEndpointPath);
+        group.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains("live"),
+        });
+        group.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
+        return group;
+    }
+}

@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+using AiCdn.Common.Errors;
+using AiCdn.Common.Quota;
+
+namespace AiCdn.Common;
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(OpenAiErrorEnvelope))]
+[JsonSerializable(typeof(AuthorizeRequest))]
+[JsonSerializable(typeof(AuthorizeDecision))]
+[JsonSerializable(typeof(SettleRequest))]
+public sealed partial class CommonJsonContext : JsonSerializerContext;

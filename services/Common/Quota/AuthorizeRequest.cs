@@ -1,0 +1,13 @@
+namespace AiCdn.Common.Quota;
+
+/// <summary>
+/// core-relay → auth-quota, before anything goes upstream: "may this key make this call, and
+/// reserve one request, <see cref="EstimatedTokens"/> tokens and a concurrent-stream lease".
+/// <see cref="ReservationId"/> is chosen by the caller so a retried call never reserves twice.
+/// </summary>
+public sealed record AuthorizeRequest(
+    string KeyHash,
+    string? Model,
+    int EstimatedTokens,
+    bool Stream,
+    string ReservationId);

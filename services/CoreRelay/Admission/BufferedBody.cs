@@ -1,0 +1,81 @@
+using System.Buffers;
+
+namespace AiCdn.CoreRelay.Admission;
+
+/// <summary>A request body read into pooled memory, once, up to a size limit; returned to the pool on dispose.</summary>
+public sealed class BufferedBody : IDisposable
+{
+    private byte[]? _buffer;
+
+    private BufferedBody(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        Length = length;
+    }
+
+    public int Length { get; }
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+
+    public Stream AsStream() => new MemoryStream(_buffer!, 0, Length, writable: false);
+
+    /// <summary>Reads the whole body; null when it is longer than <paramref name="limit"/> bytes.</summary>
+    public static async Task<BufferedBody?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        var capacity = (int)Math.Min(limit + 1, request.ContentLength is { } length ? length + 1 : 16 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+        var total = 0;
+        try
+        {
+            while (true)
+            {
+                if (total == buffer.Length)
+                {
+                    if (total > limit)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return null;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, total).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+                if (total > limit)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return null;
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return new BufferedBody(buffer, total);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

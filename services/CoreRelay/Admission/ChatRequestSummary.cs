@@ -1,0 +1,20 @@
+using AiCdn.Common.Tokens;
+
+namespace AiCdn.CoreRelay.Admission;
+
+/// <summary>What the core needs to know about an OpenAI request body; everything else passes through untouched.</summary>
+public sealed class ChatRequestSummary
+{
+    public string? Model { get; set; }
+
+    public bool Stream { get; set; }
+
+    /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, else <c>max_output_tokens</c> (Responses API).</summary>
+    public int? MaxTokens { get; set; }
+
+    /// <summary>The client asked for <c>stream_options.include_usage</c>.</summary>
+    public bool IncludeUsage { get; set; }
+
+    /// <summary>Chat messages (or a Responses/embeddings <c>input</c> string) for estimating prompt tokens.</summary>
+    public List<ChatPromptMessage> Messages { get; } = [];
+}

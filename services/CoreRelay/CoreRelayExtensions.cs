@@ -1,0 +1,58 @@
+using AiCdn.Common.Errors;
+using AiCdn.Common.Security;
+using AiCdn.Common.Tokens;
+using AiCdn.CoreRelay;
+using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Forwarding;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class CoreRelayExtensions
+{
+    public static IHostApplicationBuilder AddCoreRelay(this IHostApplicationBuilder builder)
+    {
+        builder.Configuration.AddEnvironmentAliases(new Dictionary<string, string>
+        {
+            ["LLM_SOURCE_HOST"] = "CoreRelay:Origins",
+            ["LLM_SOURCE_PORT"] = "CoreRelay:OriginPort",
+            ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
+            ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
+        });
+
+        builder.AddClusterSignature();
+        builder.Services.AddSingleton<IValidateOptions<CoreRelayOptions>, CoreRelayOptionsValidator>();
+        builder.Services.AddOptions<CoreRelayOptions>()
+            .BindConfiguration(CoreRelayOptions.SectionName)
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(_ => TokenCounter.Default);
+        builder.Services.AddHttpClient<AuthQuotaClient>((sp, http) =>
+            {
+                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaUrl);
+                http.Timeout = TimeSpan.FromSeconds(10);
+            })
+            .AddAuthQuotaResilience();
+
+        var options = builder.Configuration.GetSection(CoreRelayOptions.SectionName).Get<CoreRelayOptions>() ?? new CoreRelayOptions();
+        var (routes, clusters) = OriginProxyConfig.Build(options);
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(routes, clusters)
+            .AddServiceDiscoveryDestinationResolver();
+
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapCoreRelay(this IEndpointRouteBuilder app)
+    {
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseMiddleware<AdmissionMiddleware>();
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
+        app.MapOpenAiFallback();
+        return app;
+    }
+}

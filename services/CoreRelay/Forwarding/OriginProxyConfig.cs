@@ -1,0 +1,50 @@
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.LoadBalancing;
+
+namespace AiCdn.CoreRelay.Forwarding;
+
+/// <summary>The YARP route and cluster the core forwards through, built from <see cref="CoreRelayOptions"/>.</summary>
+public static class OriginProxyConfig
+{
+    public const string ClusterId = "llm-origins";
+    public const string RouteId = "openai-api";
+
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(CoreRelayOptions options)
+    {
+        OriginList.TryParse(options.Origins, options.OriginPort, out var origins, out _);
+
+        var route = new RouteConfig
+        {
+            RouteId = RouteId,
+            ClusterId = ClusterId,
+            Match = new RouteMatch { Path = "/v1/{**catch-all}" },
+            Transforms =
+            [
+                // The origin has no use for the client's address; keep it inside the CDN.
+                new Dictionary<string, string> { ["X-Forwarded"] = "Off" },
+            ],
+        };
+
+        var cluster = new ClusterConfig
+        {
+            ClusterId = ClusterId,
+            LoadBalancingPolicy = LoadBalancingPolicies.PowerOfTwoChoices,
+            Destinations = origins
+                .Select((uri, i) => (Id: $"origin-{i}", Config: new DestinationConfig { Address = uri.ToString() }))
+                .ToDictionary(d => d.Id, d => d.Config),
+            HttpRequest = new ForwarderRequestConfig
+            {
+                // A stream may legitimately run for many minutes; only silence between chunks is cut.
+                ActivityTimeout = options.StreamIdleTimeout,
+                AllowResponseBuffering = false,
+            },
+            HttpClient = new HttpClientConfig
+            {
+                EnableMultipleHttp2Connections = true,
+            },
+        };
+
+        return ([route], [cluster]);
+    }
+}
