@@ -1,0 +1,131 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AiCdn.Testing;
+
+/// <summary>
+/// The whole chain (llm-mock, auth-quota, core-relay, edge-gateway) in the test process, each service
+/// on its own real Kestrel socket and composed exactly as its Program.cs composes it. Faster than
+/// the AppHost and lets a test reach into any service.
+/// </summary>
+public sealed class Chain : IAsyncDisposable
+{
+    public const string ClusterSecret = "test-cluster-secret-0123456789abcdef";
+    public const string ApiKey = "sk-aicdn-test-key-1";
+    public const string AdminToken = "test-admin-token-0123456789";
+
+    private readonly List<ServiceHost> _hosts = [];
+
+    public ServiceHost Mock { get; private set; } = null!;
+
+    public ServiceHost AuthQuota { get; private set; } = null!;
+
+    public ServiceHost Core { get; private set; } = null!;
+
+    public ServiceHost Edge { get; private set; } = null!;
+
+    /// <summary>Starts mock, auth-quota, core and edge in that order; extra settings per service override the defaults.</summary>
+    public static async Task<Chain> StartAsync(ChainSettings? settings = null)
+    {
+        settings ??= new ChainSettings();
+        var chain = new Chain();
+        try
+        {
+            chain.Mock = await chain.AddAsync(
+                b => { b.AddServiceDefaults(); b.AddLlmMock(); },
+                a => { a.MapDefaultEndpoints(); a.MapLlmMock(); },
+                Merge(new() { ["Mock:TimeToFirstTokenMs"] = "0", ["Mock:TokenIntervalMs"] = "0" }, settings.Mock),
+                settings.MockServices);
+
+            chain.AuthQuota = await chain.AddAsync(
+                b => { b.AddServiceDefaults(); b.AddAuthQuota(); },
+                a => { a.MapDefaultEndpoints(); a.MapAuthQuota(); },
+                Merge(new()
+                {
+                    ["Cluster:Secret"] = ClusterSecret,
+                    ["AuthQuota:ApiKeys"] = ApiKey,
+                    ["ADMIN_TOKEN"] = AdminToken,
+                }, settings.AuthQuota),
+                settings.AuthQuotaServices);
+
+            chain.Core = await chain.AddAsync(
+                b => { b.AddServiceDefaults(); b.AddCoreRelay(); },
+                a => { a.MapDefaultEndpoints(); a.MapCoreRelay(); },
+                Merge(new()
+                {
+                    ["Cluster:Secret"] = ClusterSecret,
+                    ["CoreRelay:Origins"] = chain.Mock.Address.ToString().TrimEnd('/'),
+                    ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
+                }, settings.Core),
+                settings.CoreServices);
+
+            chain.Edge = await chain.AddAsync(
+                b => { b.AddServiceDefaults(); b.AddEdgeGateway(); },
+                a => { a.MapDefaultEndpoints(); a.MapEdgeGateway(); },
+                Merge(new()
+                {
+                    ["Cluster:Secret"] = ClusterSecret,
+                    ["Edge:CoreNodes"] = chain.Core.Address.ToString().TrimEnd('/'),
+                }, settings.Edge),
+                settings.EdgeServices);
+            return chain;
+        }
+        catch
+        {
+            await chain.DisposeAsync();
+            throw;
+        }
+    }
+
+    public HttpClient CreateEdgeClient() => Edge.CreateClient();
+
+    private async Task<ServiceHost> AddAsync(
+        Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder> add,
+        Action<Microsoft.AspNetCore.Builder.WebApplication> map,
+        Dictionary<string, string?> configuration,
+        Action<IServiceCollection>? overrideServices)
+    {
+        var host = await ServiceHost.StartAsync(add, map, configuration, overrideServices);
+        _hosts.Add(host);
+        return host;
+    }
+
+    private static Dictionary<string, string?> Merge(Dictionary<string, string?> defaults, IReadOnlyDictionary<string, string?>? overrides)
+    {
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            defaults[key] = value;
+        }
+
+        return defaults;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Front to back, so no hop outlives the one behind it mid-request.
+        for (var i = _hosts.Count - 1; i >= 0; i--)
+        {
+            await _hosts[i].DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Per-service configuration overrides and service replacements for <see cref="Chain"/>.</summary>
+public sealed class ChainSettings
+{
+    public Dictionary<string, string?> Mock { get; init; } = [];
+
+    public Dictionary<string, string?> AuthQuota { get; init; } = [];
+
+    public Dictionary<string, string?> Core { get; init; } = [];
+
+    public Dictionary<string, string?> Edge { get; init; } = [];
+
+    public Action<IServiceCollection>? MockServices { get; init; }
+
+    public Action<IServiceCollection>? AuthQuotaServices { get; init; }
+
+    public Action<IServiceCollection>? CoreServices { get; init; }
+
+    public Action<IServiceCollection>? EdgeServices { get; init; }
+}
