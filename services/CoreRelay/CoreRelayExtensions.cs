@@ -4,6 +4,7 @@ using AiCdn.Common.Tokens;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Forwarding;
+using AiCdn.CoreRelay.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -18,6 +19,11 @@ public static class CoreRelayExtensions
             ["LLM_SOURCE_PORT"] = "CoreRelay:OriginPort",
             ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
             ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
+            ["LISTEN_H2C"] = "CoreRelay:ListenH2c",
+            ["LISTEN_TLS"] = "CoreRelay:ListenTls",
+            ["TLS_CERT_FILE"] = "CoreRelay:Tls:CertificateFile",
+            ["TLS_KEY_FILE"] = "CoreRelay:Tls:KeyFile",
+            ["CLIENT_CA_FILE"] = "CoreRelay:Tls:ClientCaFile",
         });
 
         builder.AddClusterSignature();
@@ -26,6 +32,7 @@ public static class CoreRelayExtensions
             .BindConfiguration(CoreRelayOptions.SectionName)
             .ValidateOnStart();
 
+        builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, CoreListeners>();
         builder.Services.AddSingleton(_ => TokenCounter.Default);
         builder.Services.AddHttpClient<AuthQuotaClient>((sp, http) =>
             {

@@ -27,6 +27,37 @@ public sealed class CoreRelayOptions
     /// <summary>Tokens reserved for the completion when a request sets no <c>max_tokens</c>.</summary>
     public int DefaultCompletionTokenEstimate { get; set; } = 1024;
 
+    /// <summary>
+    /// An extra cleartext listener speaking only HTTP/2 with prior knowledge (<c>LISTEN_H2C</c>, e.g.
+    /// <c>:8081</c>): the multiplexed edge → core link for trusted networks. Plain listeners from
+    /// <c>ASPNETCORE_URLS</c> stay as they are.
+    /// </summary>
+    public string? ListenH2c { get; set; }
+
+    /// <summary>
+    /// An extra TLS listener (<c>LISTEN_TLS</c>) offering HTTP/2 and HTTP/1.1; with
+    /// <see cref="TlsOptions.ClientCaFile"/> it asks edges for a client certificate (mutual TLS).
+    /// </summary>
+    public string? ListenTls { get; set; }
+
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>How long a stream may stay silent before it is cut (not a cap on its total length).</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>The core's TLS listener material, PEM files.</summary>
+public sealed class TlsOptions
+{
+    /// <summary>Server certificate (<c>TLS_CERT_FILE</c>).</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Its private key (<c>TLS_KEY_FILE</c>).</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>
+    /// CA that signs the edges' client certificates (<c>CLIENT_CA_FILE</c>). When set, a connection
+    /// presenting a certificate that chains to it is trusted as an edge without the signature header.
+    /// </summary>
+    public string? ClientCaFile { get; set; }
 }

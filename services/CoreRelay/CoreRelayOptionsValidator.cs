@@ -38,6 +38,32 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:StreamIdleTimeout must be positive.");
         }
 
+        if (options.ListenH2c is { Length: > 0 } h2c && !Common.Hosting.ListenAddress.TryParse(h2c, out _))
+        {
+            failures.Add($"CoreRelay:ListenH2c (LISTEN_H2C) '{h2c}' is not ':port', 'host:port' or a URL.");
+        }
+
+        if (options.ListenTls is { Length: > 0 } tls)
+        {
+            if (!Common.Hosting.ListenAddress.TryParse(tls, out _))
+            {
+                failures.Add($"CoreRelay:ListenTls (LISTEN_TLS) '{tls}' is not ':port', 'host:port' or a URL.");
+            }
+
+            if (string.IsNullOrEmpty(options.Tls.CertificateFile) || string.IsNullOrEmpty(options.Tls.KeyFile))
+            {
+                failures.Add("CoreRelay:ListenTls (LISTEN_TLS) needs CoreRelay:Tls:CertificateFile and KeyFile (TLS_CERT_FILE, TLS_KEY_FILE).");
+            }
+        }
+
+        foreach (var (setting, file) in new[] { ("CertificateFile", options.Tls.CertificateFile), ("KeyFile", options.Tls.KeyFile), ("ClientCaFile", options.Tls.ClientCaFile) })
+        {
+            if (!string.IsNullOrEmpty(file) && !File.Exists(file))
+            {
+                failures.Add($"CoreRelay:Tls:{setting} '{file}' does not exist.");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -23,7 +23,10 @@ public sealed class AdmissionMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!signature.Verify(request.Headers[ClusterSignature.HeaderName], request.Method, request.Path.Value ?? "/"))
+        // An edge proves itself with a client certificate that chained to our CA during the TLS
+        // handshake (mutual TLS), or with the shared-secret signature on plain-HTTP links.
+        if (context.Connection.ClientCertificate is null
+            && !signature.Verify(request.Headers[ClusterSignature.HeaderName], request.Method, request.Path.Value ?? "/"))
         {
             await OpenAiErrors.Forbidden("The core relay only accepts requests from AiCdn edges.").ExecuteAsync(context);
             return;
