@@ -20,7 +20,9 @@ public static class LlmOriginExtensions
     {
         if (llmMock is not null)
         {
-            return core.WithReference(llmMock).WaitFor(llmMock);
+            // The mock has an unauthenticated /health, so the core can probe it actively.
+            return core.WithReference(llmMock).WaitFor(llmMock)
+                .WithEnvironment("ORIGIN_HEALTH_PATH", "/health");
         }
 
         var configuration = core.ApplicationBuilder.Configuration;

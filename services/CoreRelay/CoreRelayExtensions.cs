@@ -2,6 +2,8 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
 using AiCdn.Common.Tokens;
 using AiCdn.CoreRelay;
+using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Telemetry;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Forwarding;
 using AiCdn.CoreRelay.Hosting;
@@ -19,6 +21,7 @@ public static class CoreRelayExtensions
             ["LLM_SOURCE_PORT"] = "CoreRelay:OriginPort",
             ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
             ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
+            ["ORIGIN_HEALTH_PATH"] = "CoreRelay:OriginHealthCheckPath",
             ["LISTEN_H2C"] = "CoreRelay:ListenH2c",
             ["LISTEN_TLS"] = "CoreRelay:ListenTls",
             ["TLS_CERT_FILE"] = "CoreRelay:Tls:CertificateFile",
@@ -34,6 +37,11 @@ public static class CoreRelayExtensions
 
         builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, CoreListeners>();
         builder.Services.AddSingleton(_ => TokenCounter.Default);
+        builder.Services.AddSingleton<SseEventInspector>();
+        builder.Services.AddSingleton<CoreRelayMetrics>();
+        builder.Services.AddSingleton<OriginCooldowns>();
+        builder.Services.AddSingleton<SettlementQueue>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SettlementQueue>());
         builder.Services.AddHttpClient<AuthQuotaClient>((sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaUrl);
@@ -45,7 +53,9 @@ public static class CoreRelayExtensions
         var (routes, clusters) = OriginProxyConfig.Build(options);
         builder.Services.AddReverseProxy()
             .LoadFromMemory(routes, clusters)
-            .AddServiceDiscoveryDestinationResolver();
+            .AddServiceDiscoveryDestinationResolver()
+            .AddTransforms<RelayTransforms>();
+        builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
 
         return builder;
     }
@@ -55,6 +65,7 @@ public static class CoreRelayExtensions
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<AdmissionMiddleware>();
+            pipeline.UseMiddleware<FailoverMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();

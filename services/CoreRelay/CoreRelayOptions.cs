@@ -44,6 +44,31 @@ public sealed class CoreRelayOptions
 
     /// <summary>How long a stream may stay silent before it is cut (not a cap on its total length).</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long connecting to an origin may take before another is tried.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Origins tried per request, at most, while nothing has been sent to the client.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Path probed by YARP's active health checks on every origin (e.g. <c>/health</c> on llm-mock).
+    /// Empty disables active checks (passive checks always run): a real OpenAI-compatible API may
+    /// have no unauthenticated health path.
+    /// </summary>
+    public string? OriginHealthCheckPath { get; set; }
+
+    /// <summary>Interval of the active origin health checks.</summary>
+    public TimeSpan OriginHealthCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Tenants that get their own label on token metrics; others are reported as <c>other</c>.
+    /// Empty: the first 100 tenants seen.
+    /// </summary>
+    public List<string> MetricsTenants { get; set; } = [];
+
+    /// <summary>Non-streamed response bodies up to this size are scanned for <c>usage</c>.</summary>
+    public int UsageScanCapBytes { get; set; } = 8 * 1024 * 1024;
 }
 
 /// <summary>The core's TLS listener material, PEM files.</summary>

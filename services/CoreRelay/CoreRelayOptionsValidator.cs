@@ -38,6 +38,26 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:StreamIdleTimeout must be positive.");
         }
 
+        if (options.ConnectTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("CoreRelay:ConnectTimeout must be positive.");
+        }
+
+        if (options.MaxAttempts is < 1 or > 10)
+        {
+            failures.Add("CoreRelay:MaxAttempts must be between 1 and 10.");
+        }
+
+        if (options.OriginHealthCheckPath is { Length: > 0 } path && !path.StartsWith('/'))
+        {
+            failures.Add("CoreRelay:OriginHealthCheckPath must start with '/'.");
+        }
+
+        if (options.UsageScanCapBytes < 64 * 1024)
+        {
+            failures.Add("CoreRelay:UsageScanCapBytes must be at least 65536.");
+        }
+
         if (options.ListenH2c is { Length: > 0 } h2c && !Common.Hosting.ListenAddress.TryParse(h2c, out _))
         {
             failures.Add($"CoreRelay:ListenH2c (LISTEN_H2C) '{h2c}' is not ':port', 'host:port' or a URL.");

@@ -14,6 +14,9 @@ public sealed class Chain : IAsyncDisposable
     public const string ApiKey = "sk-aicdn-test-key-1";
     public const string AdminToken = "test-admin-token-0123456789";
 
+    /// <summary>In a core setting, stands for the chain's own llm-mock address (known only once it runs).</summary>
+    public const string MockPlaceholder = "{chain-mock}";
+
     private readonly List<ServiceHost> _hosts = [];
 
     public ServiceHost Mock { get; private set; } = null!;
@@ -48,15 +51,22 @@ public sealed class Chain : IAsyncDisposable
                 }, settings.AuthQuota),
                 settings.AuthQuotaServices);
 
+            var mockUrl = chain.Mock.Address.ToString().TrimEnd('/');
+            var core = Merge(new()
+            {
+                ["Cluster:Secret"] = ClusterSecret,
+                ["CoreRelay:Origins"] = mockUrl,
+                ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
+            }, settings.Core);
+            foreach (var key in core.Keys.ToList())
+            {
+                core[key] = core[key]?.Replace(MockPlaceholder, mockUrl, StringComparison.Ordinal);
+            }
+
             chain.Core = await chain.AddAsync(
                 b => { b.AddServiceDefaults(); b.AddCoreRelay(); },
                 a => { a.MapDefaultEndpoints(); a.MapCoreRelay(); },
-                Merge(new()
-                {
-                    ["Cluster:Secret"] = ClusterSecret,
-                    ["CoreRelay:Origins"] = chain.Mock.Address.ToString().TrimEnd('/'),
-                    ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
-                }, settings.Core),
+                core,
                 settings.CoreServices);
 
             chain.Edge = await chain.AddAsync(

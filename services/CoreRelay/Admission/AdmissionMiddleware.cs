@@ -1,40 +1,48 @@
-using System.Buffers;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 using AiCdn.Common.Tokens;
+using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace AiCdn.CoreRelay.Admission;
 
 /// <summary>
-/// The first stage of the core's proxy pipeline: only edges may call (cluster signature), the caller's
-/// key must be admitted by auth-quota, and the body is read once, bounded, for the fields that
-/// admission and accounting need. Nothing reaches an origin before all of that has passed.
+/// The first stage of the core's proxy pipeline: only edges may call (mutual TLS or the cluster
+/// signature), the caller's key must be admitted by auth-quota (which reserves a request, a token
+/// estimate and a stream lease), and the body is read once, bounded, for the fields admission and
+/// accounting need. Nothing reaches an origin before all of that has passed. When the response is
+/// over, however it ended, the reservation is settled with what the origin really produced.
 /// </summary>
 public sealed class AdmissionMiddleware(
     RequestDelegate next,
     ClusterSignature signature,
     AuthQuotaClient authQuota,
+    SettlementQueue settlements,
     TokenCounter tokens,
+    CoreRelayMetrics metrics,
+    TimeProvider time,
     IOptionsMonitor<CoreRelayOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        var start = time.GetTimestamp();
         var request = context.Request;
+
         // An edge proves itself with a client certificate that chained to our CA during the TLS
         // handshake (mutual TLS), or with the shared-secret signature on plain-HTTP links.
         if (context.Connection.ClientCertificate is null
             && !signature.Verify(request.Headers[ClusterSignature.HeaderName], request.Method, request.Path.Value ?? "/"))
         {
-            await OpenAiErrors.Forbidden("The core relay only accepts requests from AiCdn edges.").ExecuteAsync(context);
+            await RejectAsync(context, OpenAiErrors.Forbidden("The core relay only accepts requests from AiCdn edges."), start);
             return;
         }
 
         if (!ApiKeyHash.TryGetBearer(request.Headers.Authorization, out var key))
         {
-            await OpenAiErrors.MissingApiKey().ExecuteAsync(context);
+            await RejectAsync(context, OpenAiErrors.MissingApiKey(), start);
             return;
         }
 
@@ -42,24 +50,35 @@ public sealed class AdmissionMiddleware(
         var settings = options.CurrentValue;
 
         var summary = new ChatRequestSummary();
+        byte[]? rewritten = null;
         if (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
         {
             var body = await BufferedBody.ReadAsync(request, settings.MaxRequestBodyBytes, context.RequestAborted);
             if (body is null)
             {
-                await OpenAiErrors.RequestTooLarge(settings.MaxRequestBodyBytes).ExecuteAsync(context);
+                await RejectAsync(context, OpenAiErrors.RequestTooLarge(settings.MaxRequestBodyBytes), start);
                 return;
             }
 
             context.Response.RegisterForDispose(body);
-            if (IsJson(request) && body.Length > 0 && !ChatRequestInspector.TryInspect(body.Span, out summary, out var error))
+            if (IsJson(request) && body.Length > 0)
             {
-                await OpenAiErrors.InvalidJson(error ?? "invalid JSON").ExecuteAsync(context);
-                return;
+                if (!ChatRequestInspector.TryInspect(body.Span, out summary, out var error))
+                {
+                    await RejectAsync(context, OpenAiErrors.InvalidJson(error ?? "invalid JSON"), start);
+                    return;
+                }
+
+                if (summary.Stream && !summary.IncludeUsage && AsksForUsageOption(request.Path))
+                {
+                    // Exact accounting needs the origin's usage; the client did not ask for it, so
+                    // the core asks and removes that chunk before it reaches the client.
+                    rewritten = RequestBodyRewriter.WithIncludeUsage(body.Span);
+                }
             }
 
-            request.Body = body.AsStream();
-            request.ContentLength = body.Length;
+            request.Body = rewritten is null ? body.AsStream() : new MemoryStream(rewritten, writable: false);
+            request.ContentLength = rewritten?.Length ?? body.Length;
         }
 
         var promptTokens = summary.Messages.Count > 0 ? tokens.CountChatPrompt(summary.Messages) : 0;
@@ -72,11 +91,12 @@ public sealed class AdmissionMiddleware(
         if (!decision.Allowed)
         {
             var retryAfter = decision.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
-            await new OpenAiErrorResult(decision.Status, decision.Error ?? OpenAiErrors.InvalidApiKey().Error, retryAfter).ExecuteAsync(context);
+            await RejectAsync(context, new OpenAiErrorResult(decision.Status, decision.Error ?? OpenAiErrors.InvalidApiKey().Error, retryAfter), start);
             return;
         }
 
-        context.Features.Set(new RelayFeature(summary, decision, promptTokens));
+        var relay = new RelayFeature(summary, decision, promptTokens, start) { DropUsageChunk = rewritten is not null };
+        context.Features.Set(relay);
 
         // The client's key stops here; the origin sees only the core's own key.
         request.Headers.Remove(HeaderNames.Authorization);
@@ -95,10 +115,96 @@ public sealed class AdmissionMiddleware(
             return Task.CompletedTask;
         }, (context.Response, decision.RateLimit));
 
-        await next(context);
+        var streaming = summary.Stream;
+        if (streaming)
+        {
+            metrics.StreamOpened();
+        }
+
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (streaming)
+            {
+                metrics.StreamClosed();
+            }
+
+            Settle(context, relay);
+        }
     }
+
+    private void Settle(HttpContext context, RelayFeature relay)
+    {
+        var accounting = relay.Accounting;
+        var status = context.Response.StatusCode;
+        var clientGone = context.RequestAborted.IsCancellationRequested;
+
+        // The origin did the work only if it answered with success; anything else is refunded.
+        var forwarded = accounting.OriginStatus is >= 200 and < 300;
+        int prompt, completion;
+        string outcome;
+        if (!forwarded)
+        {
+            (prompt, completion) = (0, 0);
+            outcome = accounting.OriginStatus == 0 ? "origin_unreachable" : "origin_error";
+        }
+        else if (accounting.OriginUsage is { } usage)
+        {
+            (prompt, completion) = (usage.PromptTokens, usage.CompletionTokens);
+            outcome = accounting.RelayFailure ?? (clientGone ? "client_disconnected" : "completed");
+        }
+        else
+        {
+            // No usage from the origin (it died, stalled, or the client left first): charge the
+            // prompt as counted and the completion tokens actually relayed.
+            (prompt, completion) = (relay.EstimatedPromptTokens, accounting.RelayedCompletionTokens);
+            outcome = accounting.RelayFailure ?? (clientGone ? "client_disconnected" : "completed_without_usage");
+        }
+
+        settlements.Enqueue(new SettleRequest(relay.Decision.ReservationId, prompt, completion, forwarded, outcome));
+
+        var model = relay.Summary.Model;
+        if (forwarded)
+        {
+            metrics.Tokens(relay.Decision.Tenant, model, prompt, completion);
+        }
+
+        if (accounting.FirstContentTimestamp != 0)
+        {
+            metrics.TimeToFirstToken(time.GetElapsedTime(relay.StartTimestamp, accounting.FirstContentTimestamp), model);
+        }
+
+        var result = outcome switch
+        {
+            "completed" or "completed_without_usage" => "ok",
+            "client_disconnected" => "client_disconnected",
+            "origin_error" or "origin_unreachable" => "origin_error",
+            _ => "upstream_failed",
+        };
+        metrics.Request(RouteOf(context.Request.Path), status, result, time.GetElapsedTime(relay.StartTimestamp));
+    }
+
+    private async Task RejectAsync(HttpContext context, OpenAiErrorResult error, long start)
+    {
+        await error.ExecuteAsync(context);
+        metrics.Request(RouteOf(context.Request.Path), error.StatusCode, "rejected", time.GetElapsedTime(start));
+    }
+
+    private static bool AsksForUsageOption(PathString path) =>
+        path.StartsWithSegments("/v1/chat/completions") || path.StartsWithSegments("/v1/completions");
 
     private static bool IsJson(HttpRequest request) =>
         string.IsNullOrEmpty(request.ContentType)
         || request.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+
+    public static string RouteOf(PathString path) =>
+        path.StartsWithSegments("/v1/chat/completions") ? "chat_completions"
+        : path.StartsWithSegments("/v1/responses") ? "responses"
+        : path.StartsWithSegments("/v1/completions") ? "completions"
+        : path.StartsWithSegments("/v1/embeddings") ? "embeddings"
+        : path.StartsWithSegments("/v1/models") ? "models"
+        : "other";
 }

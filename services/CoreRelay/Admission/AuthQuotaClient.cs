@@ -38,6 +38,38 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
             RetryAfterMs: 1000);
     }
 
+    /// <summary>
+    /// Settles a reservation. True when auth-quota took it (or no longer knows the reservation, which
+    /// then expired on its own); false when it should be tried again.
+    /// </summary>
+    public async Task<bool> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var message = Signed(HttpMethod.Post, QuotaRoutes.Settle);
+            message.Content = JsonContent.Create(request, CommonJsonContext.Default.SettleRequest);
+            using var response = await http.SendAsync(message, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return true;
+            }
+
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                LogReservationGone(logger, request.ReservationId);
+                return true;
+            }
+
+            LogUnexpectedStatus(logger, (int)response.StatusCode);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(logger, ex);
+        }
+
+        return false;
+    }
+
     private HttpRequestMessage Signed(HttpMethod method, string path)
     {
         var message = new HttpRequestMessage(method, path);
@@ -47,6 +79,9 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
     [LoggerMessage(EventId = 1, EventName = "AuthQuotaUnreachable", Level = LogLevel.Warning, Message = "auth-quota could not be reached.")]
     private static partial void LogUnreachable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3, EventName = "ReservationGone", Level = LogLevel.Warning, Message = "auth-quota no longer knows reservation {ReservationId}; it expired before it was settled.")]
+    private static partial void LogReservationGone(ILogger logger, string reservationId);
 
     [LoggerMessage(EventId = 2, EventName = "AuthQuotaUnexpectedStatus", Level = LogLevel.Warning, Message = "auth-quota answered {Status}.")]
     private static partial void LogUnexpectedStatus(ILogger logger, int status);

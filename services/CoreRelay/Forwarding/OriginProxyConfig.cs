@@ -1,5 +1,6 @@
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 
 namespace AiCdn.CoreRelay.Forwarding;
@@ -35,9 +36,28 @@ public static class OriginProxyConfig
                 .ToDictionary(d => d.Id, d => d.Config),
             HttpRequest = new ForwarderRequestConfig
             {
-                // A stream may legitimately run for many minutes; only silence between chunks is cut.
-                ActivityTimeout = options.StreamIdleTimeout,
+                // A stream may legitimately run for many minutes; only silence between chunks is cut,
+                // by the relay stream (which ends it with an error event). YARP's own activity timeout
+                // is a backstop behind it.
+                ActivityTimeout = options.StreamIdleTimeout + TimeSpan.FromSeconds(30),
                 AllowResponseBuffering = false,
+            },
+            HealthCheck = new HealthCheckConfig
+            {
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    ReactivationPeriod = TimeSpan.FromSeconds(30),
+                },
+                Active = string.IsNullOrEmpty(options.OriginHealthCheckPath) ? null : new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = options.OriginHealthCheckInterval,
+                    Timeout = TimeSpan.FromSeconds(5),
+                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Path = options.OriginHealthCheckPath,
+                },
             },
             HttpClient = new HttpClientConfig
             {

@@ -1,0 +1,85 @@
+using System.Net.Http.Headers;
+using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Telemetry;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace AiCdn.CoreRelay.Forwarding;
+
+/// <summary>
+/// The core's response transform: holds back a failed attempt that another origin may still serve,
+/// and routes every successful body through the accounting streams on its way to the client.
+/// </summary>
+public sealed class RelayTransforms(
+    SseEventInspector inspector,
+    TimeProvider time,
+    CoreRelayMetrics metrics,
+    IOptionsMonitor<CoreRelayOptions> options) : ITransformProvider
+{
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context) => context.AddResponseTransform(Transform);
+
+    private ValueTask Transform(ResponseTransformContext context)
+    {
+        var relay = context.HttpContext.Features.Get<RelayFeature>();
+        var response = context.ProxyResponse;
+        if (relay is null || response is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        metrics.UpstreamLatency(time.GetElapsedTime(relay.AttemptTimestamp));
+        var status = (int)response.StatusCode;
+        if (relay.CanRetry && (status >= 500 || status == StatusCodes.Status429TooManyRequests))
+        {
+            // Nothing of this answer reaches the client: failover tries the next origin.
+            relay.RetryableStatus = status;
+            relay.RetryAfter = RetryAfterOf(response.Headers.RetryAfter);
+            context.SuppressResponseBody = true;
+            return ValueTask.CompletedTask;
+        }
+
+        relay.Accounting.OriginStatus = status;
+        if (status is < 200 or >= 300)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var settings = options.CurrentValue;
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        var headers = context.HttpContext.Response.Headers;
+        headers.CacheControl = "no-store";
+        if (string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            headers["X-Accel-Buffering"] = "no";
+            var accounting = relay.Accounting;
+            var drop = relay.DropUsageChunk;
+            response.Content = new RelayHttpContent(response.Content, upstream =>
+                new SseRelayStream(upstream, accounting, inspector, drop, settings.StreamIdleTimeout, time));
+        }
+        else if (mediaType?.EndsWith("json", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var accounting = relay.Accounting;
+            response.Content = new RelayHttpContent(response.Content, upstream =>
+                new JsonUsageStream(upstream, accounting, settings.UsageScanCapBytes));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private TimeSpan? RetryAfterOf(RetryConditionHeaderValue? retryAfter) => retryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+}

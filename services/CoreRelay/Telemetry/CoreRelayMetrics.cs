@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace AiCdn.CoreRelay.Telemetry;
+
+/// <summary>The core's instruments (meter <c>AiCdn.CoreRelay</c>), with the GenAI semantic-convention ones beside ours.</summary>
+public sealed class CoreRelayMetrics
+{
+    public const string MeterName = "AiCdn.CoreRelay";
+    private const string Service = "core-relay";
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly UpDownCounter<long> _sseActive;
+    private readonly UpDownCounter<long> _connections;
+    private readonly Histogram<double> _upstreamLatency;
+    private readonly Histogram<double> _timeToFirstToken;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<long> _failovers;
+    private readonly Counter<long> _settlementFailures;
+    private readonly Histogram<double> _genAiTimeToFirstToken;
+    private readonly Histogram<long> _genAiTokenUsage;
+    private readonly BoundedLabels _tenants;
+    private readonly BoundedLabels _models;
+
+    public CoreRelayMetrics(IMeterFactory meterFactory, IOptions<CoreRelayOptions> options)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("aicdn.requests", "{request}", "Requests by route, status class and result.");
+        _duration = meter.CreateHistogram<double>("aicdn.request.duration", "s", "Full request duration, to the last byte.");
+        _sseActive = meter.CreateUpDownCounter<long>("aicdn.sse.connections.active", "{stream}", "Open SSE streams.");
+        _connections = meter.CreateUpDownCounter<long>("aicdn.connections.active", "{connection}", "Open connections to the LLM origins.");
+        _upstreamLatency = meter.CreateHistogram<double>("aicdn.upstream.latency", "s", "Time to the origin's response headers.");
+        _timeToFirstToken = meter.CreateHistogram<double>("aicdn.time_to_first_token", "s", "Time from the request to the first content token relayed.");
+        _tokens = meter.CreateCounter<long>("aicdn.tokens", "{token}", "Tokens settled, by kind, tenant and model.");
+        _failovers = meter.CreateCounter<long>("aicdn.failovers", "{attempt}", "Requests retried on another origin before the first byte.");
+        _settlementFailures = meter.CreateCounter<long>("aicdn.settlement.failures", "{settlement}", "Settlements auth-quota could not take.");
+        _genAiTimeToFirstToken = meter.CreateHistogram<double>("gen_ai.server.time_to_first_token", "s", "GenAI semantic convention: time to first token.");
+        _genAiTokenUsage = meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "GenAI semantic convention: tokens per request.");
+        _tenants = new BoundedLabels(options.Value.MetricsTenants, capacity: 100);
+        _models = new BoundedLabels([], capacity: 50);
+    }
+
+    public string ModelLabel(string? model) => _models.Label(model);
+
+    public void Request(string route, int status, string result, TimeSpan duration)
+    {
+        var tags = new TagList
+        {
+            { "service", Service },
+            { "route", route },
+            { "status_class", StatusClass(status) },
+            { "result", result },
+        };
+        _requests.Add(1, tags);
+        _duration.Record(duration.TotalSeconds, tags);
+    }
+
+    public void StreamOpened() => _sseActive.Add(1, new KeyValuePair<string, object?>("service", Service));
+
+    public void StreamClosed() => _sseActive.Add(-1, new KeyValuePair<string, object?>("service", Service));
+
+    public void ConnectionOpened() => _connections.Add(1, new KeyValuePair<string, object?>("service", Service));
+
+    public void ConnectionClosed() => _connections.Add(-1, new KeyValuePair<string, object?>("service", Service));
+
+    public void UpstreamLatency(TimeSpan latency) =>
+        _upstreamLatency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("service", Service));
+
+    public void TimeToFirstToken(TimeSpan ttft, string? model)
+    {
+        var modelLabel = ModelLabel(model);
+        _timeToFirstToken.Record(ttft.TotalSeconds, new TagList { { "service", Service }, { "model", modelLabel } });
+        _genAiTimeToFirstToken.Record(ttft.TotalSeconds, new TagList { { "gen_ai.operation.name", "chat" }, { "gen_ai.request.model", modelLabel } });
+    }
+
+    public void Tokens(string? tenant, string? model, int prompt, int completion)
+    {
+        var tenantLabel = _tenants.Label(tenant);
+        var modelLabel = ModelLabel(model);
+        _tokens.Add(prompt, new TagList { { "kind", "prompt" }, { "tenant", tenantLabel }, { "model", modelLabel } });
+        _tokens.Add(completion, new TagList { { "kind", "completion" }, { "tenant", tenantLabel }, { "model", modelLabel } });
+        _genAiTokenUsage.Record(prompt, new TagList { { "gen_ai.token.type", "input" }, { "gen_ai.request.model", modelLabel } });
+        _genAiTokenUsage.Record(completion, new TagList { { "gen_ai.token.type", "output" }, { "gen_ai.request.model", modelLabel } });
+    }
+
+    public void Failover(string reason) => _failovers.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void SettlementFailed() => _settlementFailures.Add(1);
+
+    private static string StatusClass(int status) => status switch
+    {
+        < 200 => "1xx",
+        < 300 => "2xx",
+        < 400 => "3xx",
+        < 500 => "4xx",
+        _ => "5xx",
+    };
+}
