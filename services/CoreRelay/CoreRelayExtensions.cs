@@ -39,6 +39,7 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton(_ => TokenCounter.Default);
         builder.Services.AddSingleton<SseEventInspector>();
         builder.Services.AddSingleton<CoreRelayMetrics>();
+        builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<OriginCooldowns>();
         builder.Services.AddSingleton<SettlementQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SettlementQueue>());

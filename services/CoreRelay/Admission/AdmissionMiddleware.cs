@@ -4,6 +4,7 @@ using AiCdn.Common.Security;
 using AiCdn.Common.Tokens;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Telemetry;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -23,6 +24,7 @@ public sealed class AdmissionMiddleware(
     SettlementQueue settlements,
     TokenCounter tokens,
     CoreRelayMetrics metrics,
+    AccessLog accessLog,
     TimeProvider time,
     IOptionsMonitor<CoreRelayOptions> options)
 {
@@ -83,9 +85,11 @@ public sealed class AdmissionMiddleware(
 
         var promptTokens = summary.Messages.Count > 0 ? tokens.CountChatPrompt(summary.Messages) : 0;
         var estimate = promptTokens + (summary.MaxTokens ?? (summary.Messages.Count > 0 ? settings.DefaultCompletionTokenEstimate : 0));
+        var authStart = time.GetTimestamp();
         var decision = await authQuota.AuthorizeAsync(
             new AuthorizeRequest(keyHash, summary.Model, estimate, summary.Stream, Guid.NewGuid().ToString("N")),
             context.RequestAborted);
+        var authDuration = time.GetElapsedTime(authStart);
 
         RateLimitHeaders.Apply(context.Response.Headers, decision.RateLimit);
         if (!decision.Allowed)
@@ -95,7 +99,7 @@ public sealed class AdmissionMiddleware(
             return;
         }
 
-        var relay = new RelayFeature(summary, decision, promptTokens, start) { DropUsageChunk = rewritten is not null };
+        var relay = new RelayFeature(summary, decision, promptTokens, start) { DropUsageChunk = rewritten is not null, AuthDuration = authDuration };
         context.Features.Set(relay);
 
         // The client's key stops here; the origin sees only the core's own key.
@@ -106,14 +110,16 @@ public sealed class AdmissionMiddleware(
             request.Headers.Authorization = "Bearer " + settings.OriginApiKey;
         }
 
-        // Our limits replace whatever the origin reports about the core's own origin key.
+        // Our limits replace whatever the origin reports about the core's own origin key, and the
+        // client learns what each part of the core's path took (RFC: W3C Server Timing).
         context.Response.OnStarting(static state =>
         {
-            var (response, rateLimit) = ((HttpResponse, RateLimitState?))state;
+            var (response, relay, time) = ((HttpResponse, RelayFeature, TimeProvider))state;
             RateLimitHeaders.RemoveOriginHeaders(response.Headers);
-            RateLimitHeaders.Apply(response.Headers, rateLimit);
+            RateLimitHeaders.Apply(response.Headers, relay.Decision.RateLimit);
+            response.Headers.Append("Server-Timing", ServerTiming.Format(time.GetElapsedTime(relay.StartTimestamp), relay.AuthDuration, relay.OriginLatency));
             return Task.CompletedTask;
-        }, (context.Response, decision.RateLimit));
+        }, (context.Response, relay, time));
 
         var streaming = summary.Stream;
         if (streaming)
@@ -172,10 +178,14 @@ public sealed class AdmissionMiddleware(
             metrics.Tokens(relay.Decision.Tenant, model, prompt, completion);
         }
 
-        if (accounting.FirstContentTimestamp != 0)
+        TimeSpan? ttft = accounting.FirstContentTimestamp != 0 ? time.GetElapsedTime(relay.StartTimestamp, accounting.FirstContentTimestamp) : null;
+        if (ttft is { } firstToken)
         {
-            metrics.TimeToFirstToken(time.GetElapsedTime(relay.StartTimestamp, accounting.FirstContentTimestamp), model);
+            metrics.TimeToFirstToken(firstToken, model);
         }
+
+        var duration = time.GetElapsedTime(relay.StartTimestamp);
+        accessLog.Completed(context, relay, status, outcome, prompt, completion, ttft, duration);
 
         var result = outcome switch
         {
@@ -184,13 +194,15 @@ public sealed class AdmissionMiddleware(
             "origin_error" or "origin_unreachable" => "origin_error",
             _ => "upstream_failed",
         };
-        metrics.Request(RouteOf(context.Request.Path), status, result, time.GetElapsedTime(relay.StartTimestamp));
+        metrics.Request(RouteOf(context.Request.Path), status, result, duration);
     }
 
     private async Task RejectAsync(HttpContext context, OpenAiErrorResult error, long start)
     {
         await error.ExecuteAsync(context);
-        metrics.Request(RouteOf(context.Request.Path), error.StatusCode, "rejected", time.GetElapsedTime(start));
+        var duration = time.GetElapsedTime(start);
+        metrics.Request(RouteOf(context.Request.Path), error.StatusCode, "rejected", duration);
+        accessLog.Rejected(context, error.StatusCode, error.Error.Code, duration);
     }
 
     private static bool AsksForUsageOption(PathString path) =>

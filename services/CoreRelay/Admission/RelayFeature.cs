@@ -32,4 +32,10 @@ public sealed class RelayFeature(ChatRequestSummary summary, AuthorizeDecision d
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the current attempt was sent.</summary>
     public long AttemptTimestamp { get; set; }
+
+    /// <summary>How long auth-quota took to decide.</summary>
+    public TimeSpan AuthDuration { get; init; }
+
+    /// <summary>Time from sending the (successful) attempt to the origin's response headers.</summary>
+    public TimeSpan OriginLatency { get; set; }
 }

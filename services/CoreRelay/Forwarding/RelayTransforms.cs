@@ -37,7 +37,8 @@ public sealed class RelayTransforms(
             return ValueTask.CompletedTask;
         }
 
-        metrics.UpstreamLatency(time.GetElapsedTime(relay.AttemptTimestamp));
+        relay.OriginLatency = time.GetElapsedTime(relay.AttemptTimestamp);
+        metrics.UpstreamLatency(relay.OriginLatency);
         var status = (int)response.StatusCode;
         if (relay.CanRetry && (status >= 500 || status == StatusCodes.Status429TooManyRequests))
         {
