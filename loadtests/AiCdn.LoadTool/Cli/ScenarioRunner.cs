@@ -12,6 +12,11 @@ internal static class ScenarioRunner
     {
         var console = AnsiConsole.Console;
         var interactive = !settings.NoProgress && !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
+        if (Console.IsOutputRedirected)
+        {
+            // Logs are read later, not on an 80-column terminal: keep the tables whole.
+            console.Profile.Width = 160;
+        }
         ScenarioResult result;
         try
         {

@@ -58,10 +58,18 @@ public sealed class LatencyHistogram
     public string Encode()
     {
         var snapshot = Snapshot();
-        // ByteBuffer.Allocate(byte[]) wraps the array, so the encoder writes straight into it.
-        var bytes = new byte[snapshot.GetNeededByteBufferCapacity()];
-        var length = HistogramEncoding.EncodeIntoCompressedByteBuffer(snapshot, ByteBuffer.Allocate(bytes));
-        return Convert.ToBase64String(bytes, 0, length);
+        var buffer = ByteBuffer.Allocate(snapshot.GetNeededByteBufferCapacity());
+        var length = HistogramEncoding.EncodeIntoCompressedByteBuffer(snapshot, buffer);
+
+        // ByteBuffer exposes its bytes only one at a time.
+        var bytes = new byte[length];
+        buffer.Position = 0;
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = buffer.Get();
+        }
+
+        return Convert.ToBase64String(bytes);
     }
 
     public static LatencyHistogram Decode(string base64)

@@ -56,6 +56,19 @@ public sealed class OverheadScenario(OverheadOptions options, TimeProvider time)
         var measureFrom = start + (long)(options.Warmup.TotalSeconds * time.TimestampFrequency);
         var end = measureFrom + (long)(options.Duration.TotalSeconds * time.TimestampFrequency);
         Live.Phase = "warm-up";
+        var monitor = new ProcessMonitor([], time);
+        var marker = Task.Run(
+            async () =>
+            {
+                var wait = time.GetElapsedTime(time.GetTimestamp(), measureFrom);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, cancellationToken);
+                }
+
+                monitor.Take("from");
+            },
+            cancellationToken);
 
         await Parallel.ForAsync(0, options.Concurrency, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken }, async (worker, ct) =>
         {
@@ -104,6 +117,8 @@ public sealed class OverheadScenario(OverheadOptions options, TimeProvider time)
             }
         });
 
+        await marker;
+        monitor.Take("to");
         Live.Phase = "done";
         var result = new ScenarioResult
         {
@@ -134,7 +149,10 @@ public sealed class OverheadScenario(OverheadOptions options, TimeProvider time)
                 ["direct_chunk_gap"] = LatencySummary.From(gaps["direct"]),
                 ["chain_chunk_gap"] = LatencySummary.From(gaps["chain"]),
             },
+            Tool = monitor.Tool("from", "to"),
         };
+        result.Tool.SteadyCpuPercentOfOneCore = result.Tool.CpuPercentOfOneCore;
+        result.Tool.SteadyMachineCpuBusyPercent = result.Tool.MachineCpuBusyPercent;
         return result;
     }
 }

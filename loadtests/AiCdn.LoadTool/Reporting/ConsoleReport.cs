@@ -16,7 +16,7 @@ public static class ConsoleReport
             counters.AddRow(name, value.ToString("N0", CultureInfo.InvariantCulture));
         }
 
-        foreach (var (name, value) in r.Figures)
+        foreach (var (name, value) in r.Figures.Where(f => !r.Counters.ContainsKey(f.Key)))
         {
             counters.AddRow(name, value.ToString("0.###", CultureInfo.InvariantCulture));
         }

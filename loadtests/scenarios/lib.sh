@@ -1,0 +1,88 @@
+# Shared helpers of the scenario scripts (sourced, not run).
+# shellcheck shell=bash
+
+LOADTESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_DIR="$(cd "$LOADTESTS_DIR/.." && pwd)"
+export REPO_DIR
+LOAD_HOME="${LOAD_HOME:-/tmp/aicdn-load}"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Raise the open-file limit to the hard limit: every held stream costs each process on its path a socket.
+raise_nofile() {
+  ulimit -n "$(ulimit -Hn)" || die "cannot raise the open-file limit"
+}
+
+# Waits until an HTTP URL answers 200, or fails after $2 seconds.
+wait_http() {
+  local url="$1" timeout="${2:-60}" i
+  for ((i = 0; i < timeout * 5; i++)); do
+    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  die "$url did not answer within ${timeout}s"
+}
+
+# Comma-separated host:port list of COUNT ports from BASE.
+port_list() {
+  local base="$1" count="$2" i out=""
+  for ((i = 0; i < count; i++)); do
+    out+="${out:+,}127.0.0.1:$((base + i))"
+  done
+  printf '%s' "$out"
+}
+
+# The load-test key: from AICDN_LOAD_KEY, else one generated once and kept (mode 600) under LOAD_HOME.
+load_key() {
+  if [[ -n "${AICDN_LOAD_KEY:-}" ]]; then
+    printf '%s' "$AICDN_LOAD_KEY"
+    return
+  fi
+  mkdir -p "$LOAD_HOME"
+  if [[ ! -s "$LOAD_HOME/key" ]]; then
+    (umask 077 && printf 'sk-aicdn-load-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$LOAD_HOME/key")
+  fi
+  cat "$LOAD_HOME/key"
+}
+
+# Stops the processes listed in a pids file ("group pid" lines): TERM, then KILL after 15 s.
+# Only those PIDs, and only while they still run the program they were started as.
+stop_pids() {
+  local file="$1" group pid i alive
+  [[ -f "$file" ]] || return 0
+  while read -r group pid; do
+    [[ -n "$pid" && -d "/proc/$pid" ]] || continue
+    if grep -qaE 'dotnet|nginx' "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done <"$file"
+  for ((i = 0; i < 75; i++)); do
+    alive=0
+    while read -r group pid; do
+      [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE 'dotnet|nginx' "/proc/$pid/cmdline" 2>/dev/null && alive=1
+    done <"$file"
+    ((alive)) || break
+    sleep 0.2
+  done
+  while read -r group pid; do
+    if [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE 'dotnet|nginx' "/proc/$pid/cmdline" 2>/dev/null; then
+      log "killing $group $pid (did not stop on TERM)"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done <"$file"
+  rm -f "$file"
+}
+
+# The load tool, built once in Release.
+load_tool() {
+  local out="$LOAD_HOME/bin/load-tool"
+  if [[ ! -f "$out/aicdn-load.dll" || "${REBUILD:-0}" == 1 ]]; then
+    log "building the load tool (Release)"
+    dotnet publish "$LOADTESTS_DIR/AiCdn.LoadTool/AiCdn.LoadTool.csproj" -c Release -o "$out" \
+      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || die "load tool build failed"
+  fi
+  printf '%s' "$out/aicdn-load.dll"
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Starts the AiCdn chain from Release builds: MOCKS llm-mock processes, auth-quota (in-memory store,
+# one unlimited load-test key), CORES core-relays and EDGES edge-gateways on consecutive loopback
+# ports. Every process's PID goes into $RUN_DIR/pids ("group pid"), which stop-chain.sh and the load
+# tool's --watch-file read.
+#
+#   EDGES=3 CORES=3 MOCKS=3 loadtests/scenarios/start-chain.sh
+#
+# Settings (environment): EDGES, CORES, MOCKS (default 1 each); EDGE_PORT (18080), CORE_PORT (18180),
+# MOCK_PORT (18280), AUTH_PORT (18380); EDGE_TO_CORE=h1|h2c (h2c: the cores also listen for HTTP/2
+# prior knowledge on CORE_H2C_PORT.. and the edges are pointed there; needs an edge that speaks h2c);
+# SRC (the source tree to build, default this repository); RUN_DIR (default $LOAD_HOME/chain);
+# NO_BUILD=1 to reuse the last build; AICDN_LOAD_KEY (default: generated and kept in $LOAD_HOME/key).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+EDGES="${EDGES:-1}" CORES="${CORES:-1}" MOCKS="${MOCKS:-1}"
+EDGE_PORT="${EDGE_PORT:-18080}" CORE_PORT="${CORE_PORT:-18180}" MOCK_PORT="${MOCK_PORT:-18280}" AUTH_PORT="${AUTH_PORT:-18380}"
+CORE_H2C_PORT="${CORE_H2C_PORT:-18480}"
+EDGE_TO_CORE="${EDGE_TO_CORE:-h1}"
+SRC="${SRC:-$REPO_DIR}"
+RUN_DIR="${RUN_DIR:-$LOAD_HOME/chain}"
+BIN="$LOAD_HOME/bin/chain"
+
+[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a chain is running (stop it with stop-chain.sh)"
+mkdir -p "$RUN_DIR/logs"
+raise_nofile
+
+if [[ "${NO_BUILD:-0}" != 1 || ! -d "$BIN" ]]; then
+  for service in LlmMock AuthQuota CoreRelay EdgeGateway; do
+    log "building $service (Release) from $SRC"
+    dotnet publish "$SRC/services/$service/$service.csproj" -c Release -o "$BIN/$service" \
+      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || die "$service build failed"
+  done
+fi
+
+KEY="$(load_key)"
+SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export AICDN_CLUSTER_SECRET="$SECRET" LOG_LEVEL="${LOG_LEVEL:-warn}" DOTNET_CLI_TELEMETRY_OPTOUT=1
+: >"$RUN_DIR/pids"
+
+start() { # group name dll env...
+  local group="$1" name="$2" dll="$3"
+  shift 3
+  env "$@" dotnet "$dll" >"$RUN_DIR/logs/$name.log" 2>&1 &
+  echo "$group $!" >>"$RUN_DIR/pids"
+}
+
+for ((i = 0; i < MOCKS; i++)); do
+  start mock "mock-$i" "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$((MOCK_PORT + i))"
+done
+start auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$AUTH_PORT" API_KEYS="$KEY"
+
+core_targets="$(port_list "$CORE_PORT" "$CORES")"
+for ((i = 0; i < CORES; i++)); do
+  extra=()
+  [[ "$EDGE_TO_CORE" == h2c ]] && extra=(LISTEN_H2C="127.0.0.1:$((CORE_H2C_PORT + i))")
+  start core "core-$i" "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS="http://127.0.0.1:$((CORE_PORT + i))" \
+    LLM_SOURCE_HOST="$(port_list "$MOCK_PORT" "$MOCKS")" AUTH_QUOTA_URL="http://127.0.0.1:$AUTH_PORT" "${extra[@]}"
+done
+[[ "$EDGE_TO_CORE" == h2c ]] && core_targets="$(port_list "$CORE_H2C_PORT" "$CORES")"
+
+for ((i = 0; i < EDGES; i++)); do
+  start edge "edge-$i" "$BIN/EdgeGateway/EdgeGateway.dll" ASPNETCORE_URLS="http://127.0.0.1:$((EDGE_PORT + i))" \
+    CORE_NODE_HOST="$core_targets" ${EDGE_CORE_PROTOCOL:+EDGE_CORE_PROTOCOL="$EDGE_CORE_PROTOCOL"}
+done
+
+for ((i = 0; i < MOCKS; i++)); do wait_http "http://127.0.0.1:$((MOCK_PORT + i))/health"; done
+wait_http "http://127.0.0.1:$AUTH_PORT/health"
+for ((i = 0; i < CORES; i++)); do wait_http "http://127.0.0.1:$((CORE_PORT + i))/health"; done
+for ((i = 0; i < EDGES; i++)); do wait_http "http://127.0.0.1:$((EDGE_PORT + i))/health"; done
+
+cat >"$RUN_DIR/chain.env" <<ENV
+EDGE_TARGETS=$(port_list "$EDGE_PORT" "$EDGES" | sed 's|127|http://127|g')
+MOCK_TARGETS=$(port_list "$MOCK_PORT" "$MOCKS" | sed 's|127|http://127|g')
+EDGE_TO_CORE=$EDGE_TO_CORE
+ENV
+log "chain up: $EDGES edge(s) from :$EDGE_PORT, $CORES core(s) from :$CORE_PORT, $MOCKS mock(s) from :$MOCK_PORT, auth-quota :$AUTH_PORT (edge→core $EDGE_TO_CORE); pids in $RUN_DIR/pids"
