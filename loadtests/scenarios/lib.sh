@@ -86,3 +86,30 @@ load_tool() {
   fi
   printf '%s' "$out/aicdn-load.dll"
 }
+
+# Runs the streams scenario as SHARDS tool processes that share one schedule (--start-at), each with
+# its own slice of the source addresses, then merges their results into $out.
+#   run_streams LABEL TARGETS WATCH_FILE OUT [extra tool args...]
+run_streams() {
+  local label="$1" targets="$2" watch="$3" out="$4"
+  shift 4
+  local tool shards="${SHARDS:-1}" start_at i pids=() parts=() rc=0
+  tool="$(load_tool)"
+  # Far enough ahead for every process to start, JIT and fetch its reference texts.
+  start_at="$(($(date +%s%3N) + ${START_DELAY_MS:-15000}))"
+  for ((i = 0; i < shards; i++)); do
+    local part="${out%.json}.shard$i.json" watch_args=()
+    ((i == 0)) && [[ -n "$watch" ]] && watch_args=(--watch-file "$watch")
+    parts+=("$part")
+    dotnet "$tool" streams --label "$label" --target "$targets" --shard "$i/$shards" --start-at "$start_at" \
+      --sources "${SOURCES:-127.0.0.2-127.0.0.13}" --json "$part" --no-progress "${watch_args[@]}" "$@" \
+      >"${out%.json}.shard$i.log" 2>&1 &
+    pids+=("$!")
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || rc=$?
+  done
+  tail -n 3 "${out%.json}.shard0.log" >&2
+  dotnet "$tool" merge "${parts[@]}" --json "$out" >"${out%.json}.log" 2>&1 || rc=$?
+  return "$rc"
+}
