@@ -53,4 +53,17 @@ public static class EnvironmentAliases
         _ => throw new InvalidOperationException(
             $"LOG_LEVEL '{value}' is not one of trace, debug, info, warn, error, fatal, none."),
     };
+
+    /// <summary>
+    /// <c>LOG_FORMAT</c> as a console formatter name: <c>json</c> (one JSON object per line, with
+    /// every structured field, for log shippers), <c>systemd</c> (journald's priority prefix) or
+    /// <c>simple</c> (the default, for people).
+    /// </summary>
+    public static string? ToLogFormatName(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "json" => "json",
+        "systemd" or "journald" => "systemd",
+        "simple" or "text" => "simple",
+        _ => throw new InvalidOperationException($"LOG_FORMAT '{value}' is not one of json, systemd, simple."),
+    };
 }

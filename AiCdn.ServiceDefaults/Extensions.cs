@@ -1,3 +1,4 @@
+using AiCdn.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
@@ -28,8 +29,14 @@ public static class Extensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.Configuration.AddEnvironmentAliases(
-            new Dictionary<string, string> { ["LOG_LEVEL"] = "Logging:LogLevel:Default" },
-            static (_, value) => EnvironmentAliases.ToLogLevelName(value));
+            new Dictionary<string, string>
+            {
+                ["LOG_LEVEL"] = "Logging:LogLevel:Default",
+                ["LOG_FORMAT"] = "Logging:Console:FormatterName",
+            },
+            static (variable, value) => variable == "LOG_FORMAT"
+                ? EnvironmentAliases.ToLogFormatName(value)
+                : EnvironmentAliases.ToLogLevelName(value));
 
         builder.Services.AddSingleton(TimeProvider.System);
 
@@ -56,12 +63,15 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
+        ProcessMetrics.EnsureCreated();
         builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => ServiceResource.Configure(resource, builder.Configuration, builder.Environment))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter($"{TelemetryPrefix}.*")
+                .AddView(MetricViews.Select)
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource($"{TelemetryPrefix}.*")
