@@ -1,30 +1,35 @@
-using System.Globalization;
 using System.Text.Json;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Tokens;
+using AiCdn.LlmMock.Faults;
 using AiCdn.LlmMock.Generation;
 using AiCdn.LlmMock.Models;
+using AiCdn.LlmMock.Streaming;
+using AiCdn.LlmMock.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.LlmMock.ChatCompletions;
 
 public static class ChatCompletionsApi
 {
-    public const string TtftHeader = "x-mock-ttft-ms";
-    public const string TokenIntervalHeader = "x-mock-token-interval-ms";
-    public const string TokensHeader = "x-mock-tokens";
+    public const string Route = "/v1/chat/completions";
+
+    private static readonly HashSet<string> s_roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/chat/completions", CreateAsync);
+        app.MapPost(Route, CreateAsync);
         return app;
     }
 
     private static async Task CreateAsync(
         HttpContext context,
-        CompletionGenerator generator,
+        CompletionPlanner planner,
+        FaultPlanner faults,
         IOptions<MockOptions> options,
-        TimeProvider time)
+        TimeProvider time,
+        LlmMockMetrics metrics,
+        ILogger<CompletionPlanner> logger)
     {
         ChatCompletionRequest? request;
         try
@@ -36,56 +41,95 @@ public static class ChatCompletionsApi
             await OpenAiErrors.InvalidJson(ex.Message).ExecuteAsync(context);
             return;
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
 
-        if (Validate(request) is { } invalid)
+        if (Validate(request, out var stops) is { } invalid)
         {
             await invalid.ExecuteAsync(context);
             return;
         }
 
-        if (!TryPlan(context.Request.Headers, request!, generator, options.Value, out var plan, out var headerError))
+        if (!Pacing.TryRead(context.Request.Headers, options.Value, out var pacing, out var error)
+            || !faults.TryPlan(context.Request.Headers[FaultPlan.HeaderName], out var fault, out error))
         {
-            await headerError!.ExecuteAsync(context);
+            await error!.ExecuteAsync(context);
             return;
         }
 
-        var completion = new CompletionWriter(
-            Id: "chatcmpl-" + Guid.NewGuid().ToString("N")[..24],
-            Created: time.GetUtcNow().ToUnixTimeSeconds(),
-            Model: request!.Model!,
-            Plan: plan,
-            Generator: generator);
-
-        if (request.Stream == true)
+        var model = request!.Model!;
+        var messages = new ChatPromptMessage[request.Messages!.Count];
+        for (var i = 0; i < messages.Length; i++)
         {
-            await completion.StreamAsync(context, request.StreamOptions?.IncludeUsage == true, time);
+            var message = request.Messages[i];
+            messages[i] = new ChatPromptMessage(message.Role, message.Text(), message.Name);
         }
-        else
+
+        var plan = planner.Plan(model, messages, request.MaxCompletionTokens ?? request.MaxTokens, request.N ?? 1, stops, pacing);
+        var identity = new CompletionIdentity(CompletionIdentity.NewId("chatcmpl-"), time.GetUtcNow().ToUnixTimeSeconds(), model);
+        try
         {
-            await completion.WriteWholeAsync(context, time);
+            if (!await FaultGate.BeforeResponseAsync(context, fault, time, metrics, logger))
+            {
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var completed = request.Stream == true
+            ? await TokenStreamer.StreamAsync(
+                context,
+                new ChatChunkFormat(identity, plan, planner.Generator, request.StreamOptions?.IncludeUsage == true),
+                plan,
+                fault,
+                time,
+                metrics,
+                logger)
+            : await WholeResponder.WriteAsync(
+                context,
+                plan.GenerationTime,
+                fault,
+                time,
+                metrics,
+                json => ChatCompletionBody.Write(json, identity, plan, planner.Generator));
+        if (completed)
+        {
+            metrics.Tokens(model, plan.PromptTokens, plan.CompletionTokens);
         }
     }
 
-    private static OpenAiErrorResult? Validate(ChatCompletionRequest? request)
+    private static OpenAiErrorResult? Validate(ChatCompletionRequest? request, out IReadOnlyList<string>? stops)
     {
+        stops = null;
         if (request is null)
         {
             return OpenAiErrors.InvalidJson("The body must be a JSON object.");
         }
 
-        if (string.IsNullOrEmpty(request.Model))
+        if (ModelsApi.CheckChatModel(request.Model) is { } modelError)
         {
-            return OpenAiErrors.InvalidParameter("model", "You must provide a model parameter.");
-        }
-
-        if (!ModelCatalog.IsChatModel(request.Model))
-        {
-            return ModelsApi.ModelNotFound(request.Model);
+            return modelError;
         }
 
         if (request.Messages is not { Count: > 0 })
         {
             return OpenAiErrors.InvalidParameter("messages", "'messages' must be a non-empty array.");
+        }
+
+        for (var i = 0; i < request.Messages.Count; i++)
+        {
+            var role = request.Messages[i]?.Role;
+            if (role is null || !s_roles.Contains(role))
+            {
+                return OpenAiErrors.InvalidParameter(
+                    $"messages[{i}].role",
+                    $"Invalid value for 'messages[{i}].role': expected one of 'system', 'developer', 'user', 'assistant', 'tool'.");
+            }
         }
 
         if (request.MaxTokens is < 1 || request.MaxCompletionTokens is < 1)
@@ -95,75 +139,48 @@ public static class ChatCompletionsApi
                 "The maximum number of tokens must be at least 1.");
         }
 
-        return null;
+        if (request.N is < 1 or > 128)
+        {
+            return OpenAiErrors.InvalidParameter("n", $"Invalid 'n': {request.N} is out of range; it must be between 1 and 128.");
+        }
+
+        if (request.StreamOptions is not null && request.Stream != true)
+        {
+            return OpenAiErrors.InvalidParameter("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+        }
+
+        return ReadStops(request.Stop, out stops);
     }
 
-    private static bool TryPlan(
-        IHeaderDictionary headers,
-        ChatCompletionRequest request,
-        CompletionGenerator generator,
-        MockOptions options,
-        out CompletionPlan plan,
-        out OpenAiErrorResult? error)
+    private static OpenAiErrorResult? ReadStops(JsonElement stop, out IReadOnlyList<string>? stops)
     {
-        plan = null!;
-        error = null;
-        if (!TryHeader(headers, TtftHeader, options.TimeToFirstTokenMs, out var ttft, ref error)
-            || !TryHeader(headers, TokenIntervalHeader, options.TokenIntervalMs, out var interval, ref error)
-            || !TryHeader(headers, TokensHeader, -1, out var forcedTokens, ref error))
+        stops = null;
+        switch (stop.ValueKind)
         {
-            return false;
-        }
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return null;
+            case JsonValueKind.String:
+                stops = string.IsNullOrEmpty(stop.GetString()) ? null : [stop.GetString()!];
+                return null;
+            case JsonValueKind.Array when stop.GetArrayLength() <= 4:
+                var list = new List<string>(4);
+                foreach (var item in stop.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String)
+                    {
+                        return OpenAiErrors.InvalidParameter("stop", "Invalid 'stop': every stop sequence must be a string.");
+                    }
 
-        var messages = request.Messages!.Select(m => new ChatPromptMessage(m.Role, m.Text(), m.Name)).ToList();
-        var limit = request.MaxCompletionTokens ?? request.MaxTokens;
+                    if (item.GetString() is { Length: > 0 } sequence)
+                    {
+                        list.Add(sequence);
+                    }
+                }
 
-        // With a limit and no override the completion is exactly the limit long, cut off ("length"),
-        // which lets tests predict usage from the request alone.
-        int count;
-        string finish;
-        if (forcedTokens >= 0)
-        {
-            count = limit is { } l && l < forcedTokens ? l : forcedTokens;
-            finish = limit is { } l2 && l2 < forcedTokens ? "length" : "stop";
+                stops = list;
+                return null;
+            default:
+                return OpenAiErrors.InvalidParameter("stop", "Invalid 'stop': expected a string or an array of at most 4 strings.");
         }
-        else if (limit is { } max)
-        {
-            count = max;
-            finish = "length";
-        }
-        else
-        {
-            count = options.DefaultCompletionTokens;
-            finish = "stop";
-        }
-
-        count = Math.Min(count, options.MaxCompletionTokens);
-        plan = new CompletionPlan(
-            generator.OffsetFor(request.Model!, messages),
-            count,
-            finish,
-            generator.Tokens.CountChatPrompt(messages),
-            TimeSpan.FromMilliseconds(ttft),
-            TimeSpan.FromMilliseconds(interval));
-        return true;
-    }
-
-    private static bool TryHeader(IHeaderDictionary headers, string name, int fallback, out int value, ref OpenAiErrorResult? error)
-    {
-        value = fallback;
-        var raw = headers[name];
-        if (raw.Count == 0)
-        {
-            return true;
-        }
-
-        if (int.TryParse(raw[0], NumberStyles.None, CultureInfo.InvariantCulture, out value) && value <= 600_000)
-        {
-            return true;
-        }
-
-        error = OpenAiErrors.InvalidParameter(name, $"Header '{name}' must be a whole number of at most 600000.");
-        return false;
     }
 }

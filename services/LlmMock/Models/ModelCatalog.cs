@@ -20,4 +20,8 @@ public sealed class ModelCatalog
     public ModelInfo? Find(string id) => Array.Find(s_models, m => string.Equals(m.Id, id, StringComparison.Ordinal));
 
     public static bool IsChatModel(string id) => string.Equals(id, ChatModel, StringComparison.Ordinal);
+
+    public static bool IsEmbeddingModel(string id) => string.Equals(id, EmbeddingModel, StringComparison.Ordinal);
+
+    public static bool Exists(string id) => IsChatModel(id) || IsEmbeddingModel(id);
 }

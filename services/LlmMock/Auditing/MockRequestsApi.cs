@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiCdn.LlmMock.Auditing;
+
+/// <summary>
+/// <c>/mock/requests</c>: what the origin has seen, for tests that must prove how many requests
+/// reached it and with which key (digests only). Not under <c>/v1</c>, so no origin key is needed.
+/// </summary>
+public static class MockRequestsApi
+{
+    public const string Route = "/mock/requests";
+
+    public static IEndpointRouteBuilder MapMockRequestsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(Route);
+        api.MapGet("/", (RequestLog log) => TypedResults.Ok(log.Snapshot()));
+        api.MapDelete("/", NoContent (RequestLog log) =>
+        {
+            log.Clear();
+            return TypedResults.NoContent();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,14 @@
+using System.Security.Cryptography;
+
+namespace AiCdn.LlmMock.Generation;
+
+/// <summary>The id, creation time and model every object and chunk of one completion repeats.</summary>
+public sealed record CompletionIdentity(string Id, long Created, string Model)
+{
+    /// <summary>OpenAI's <c>system_fingerprint</c>: the backend configuration that produced the text.</summary>
+    public const string SystemFingerprint = "fp_aicdn_mock";
+
+    /// <summary>A random id such as <c>chatcmpl-…</c>; ids are the one thing that differs between identical requests.</summary>
+    public static string NewId(string prefix, int randomBytes = 12) =>
+        prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(randomBytes));
+}
