@@ -1,35 +1,73 @@
 using AiCdn.AuthQuota;
+using AiCdn.AuthQuota.Admin;
 using AiCdn.AuthQuota.Decisions;
 using AiCdn.AuthQuota.Keys;
+using AiCdn.AuthQuota.Keys.Redis;
+using AiCdn.AuthQuota.Quota;
+using AiCdn.AuthQuota.Quota.InMemory;
+using AiCdn.AuthQuota.Quota.Redis;
+using AiCdn.AuthQuota.Storage;
+using AiCdn.AuthQuota.Telemetry;
+using AiCdn.AuthQuota.Tenants;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
 public static class AuthQuotaExtensions
 {
+    public const string RedisConnectionName = "redis";
+
     public static IHostApplicationBuilder AddAuthQuota(this IHostApplicationBuilder builder)
     {
         builder.Configuration.AddEnvironmentAliases(new Dictionary<string, string>
         {
             ["API_KEYS"] = "AuthQuota:ApiKeys",
+            ["ADMIN_TOKEN"] = "AuthQuota:AdminToken",
+            ["KEYS_FILE"] = "AuthQuota:KeysFile",
+            ["REDIS_URL"] = $"ConnectionStrings:{RedisConnectionName}",
+            ["REDIS_CONNECTION"] = $"ConnectionStrings:{RedisConnectionName}",
         });
 
         builder.AddClusterSignature();
         builder.Services.AddOptions<AuthQuotaOptions>()
             .BindConfiguration(AuthQuotaOptions.SectionName)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthQuotaOptions>, AuthQuotaOptionsValidator>();
 
-        builder.Services.AddSingleton<IKeyStore, InMemoryKeyStore>();
-        builder.Services.AddHostedService<ApiKeysSeeder>();
+        builder.Services.AddSingleton<QuotaMetrics>();
+        builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddSingleton<LastKnownKeys>();
+        builder.Services.AddSingleton<StoreFailover>();
         builder.Services.AddSingleton<QuotaDecider>();
+        builder.Services.AddSingleton<AdminAuditLog>();
 
+        // Shared limits need Redis; without a connection string this replica keeps them in memory.
+        if (builder.Configuration.GetConnectionString(RedisConnectionName) is { Length: > 0 } connectionString)
+        {
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RedisConnection>(sp, connectionString));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            builder.Services.AddSingleton<IKeyStore, RedisKeyStore>();
+            builder.Services.AddSingleton<IQuotaStore, RedisQuotaStore>();
+            builder.Services.AddHealthChecks().AddCheck<QuotaStoreHealthCheck>("quota-store");
+        }
+        else
+        {
+            builder.Services.AddSingleton<IKeyStore, InMemoryKeyStore>();
+            builder.Services.AddSingleton<InMemoryQuotaStore>();
+            builder.Services.AddSingleton<IQuotaStore>(sp => sp.GetRequiredService<InMemoryQuotaStore>());
+        }
+
+        builder.Services.AddHostedService<QuotaStoreAnnouncement>();
+        builder.Services.AddHostedService<KeySourceSync>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapAuthQuota(this IEndpointRouteBuilder app)
     {
         app.MapAuthorizeApi();
+        app.MapAdminApi();
         app.MapOpenAiFallback();
         return app;
     }

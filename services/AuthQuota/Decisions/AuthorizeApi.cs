@@ -1,18 +1,27 @@
 using System.Text.Json;
+using AiCdn.AuthQuota.Keys;
+using AiCdn.AuthQuota.Quota;
+using AiCdn.AuthQuota.Storage;
 using AiCdn.Common;
 using AiCdn.Common.Errors;
-using AiCdn.Common.Security;
 using AiCdn.Common.Quota;
+using AiCdn.Common.Security;
 
 namespace AiCdn.AuthQuota.Decisions;
 
-/// <summary>The internal decision endpoints core-relay calls; they answer only signed requests.</summary>
+/// <summary>
+/// The internal decision endpoints core-relay calls; they answer only signed requests. Authorize
+/// always answers 200 with a decision (a refusal carries its own status); settle and renew answer
+/// 204, 404 <c>reservation_not_found</c>, or 503 <c>quota_store_unavailable</c> (try again later).
+/// </summary>
 public static class AuthorizeApi
 {
     public static IEndpointRouteBuilder MapAuthorizeApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup(string.Empty).RequireClusterSignature();
         api.MapPost(QuotaRoutes.Authorize, AuthorizeAsync);
+        api.MapPost(QuotaRoutes.Settle, SettleAsync);
+        api.MapPost(QuotaRoutes.RenewTemplate, RenewAsync);
         return app;
     }
 
@@ -28,12 +37,80 @@ public static class AuthorizeApi
             return OpenAiErrors.InvalidJson(ex.Message);
         }
 
-        if (request is null || string.IsNullOrEmpty(request.KeyHash) || string.IsNullOrEmpty(request.ReservationId))
+        if (request is null || request.KeyHash is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
         {
-            return OpenAiErrors.InvalidParameter("key_hash", "key_hash and reservation_id are required.");
+            return OpenAiErrors.InvalidParameter("key_hash", "key_hash must be the SHA-256 of the key in lower-case hex.");
+        }
+
+        if (!Identifiers.IsReservationId(request.ReservationId))
+        {
+            return OpenAiErrors.InvalidParameter("reservation_id", "reservation_id must be 1 to 128 letters, digits, '.', '_', ':' or '-'.");
+        }
+
+        if (request.EstimatedTokens < 0)
+        {
+            return OpenAiErrors.InvalidParameter("estimated_tokens", "estimated_tokens must not be negative.");
         }
 
         var decision = await decider.AuthorizeAsync(request, context.RequestAborted);
         return TypedResults.Json(decision, CommonJsonContext.Default.AuthorizeDecision);
     }
+
+    private static async Task<IResult> SettleAsync(HttpContext context, QuotaDecider decider)
+    {
+        SettleRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.SettleRequest, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiErrors.InvalidJson(ex.Message);
+        }
+
+        if (request is null || !Identifiers.IsReservationId(request.ReservationId))
+        {
+            return OpenAiErrors.InvalidParameter("reservation_id", "reservation_id must be 1 to 128 letters, digits, '.', '_', ':' or '-'.");
+        }
+
+        if (request.PromptTokens < 0 || request.CompletionTokens < 0)
+        {
+            return OpenAiErrors.InvalidParameter(request.PromptTokens < 0 ? "prompt_tokens" : "completion_tokens", "Token counts must not be negative.");
+        }
+
+        try
+        {
+            return await decider.SettleAsync(request, context.RequestAborted) == SettleOutcome.NotFound
+                ? NotFound(request.ReservationId)
+                : TypedResults.NoContent();
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    private static async Task<IResult> RenewAsync(string reservationId, QuotaDecider decider, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.IsReservationId(reservationId))
+        {
+            return OpenAiErrors.InvalidParameter("reservation_id", "reservation_id must be 1 to 128 letters, digits, '.', '_', ':' or '-'.");
+        }
+
+        try
+        {
+            return await decider.RenewAsync(reservationId, cancellationToken) ? TypedResults.NoContent() : NotFound(reservationId);
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    private static OpenAiErrorResult NotFound(string reservationId) => new(
+        StatusCodes.Status404NotFound,
+        new OpenAiError($"No open reservation '{reservationId}': it is unknown or expired before it was settled.", OpenAiErrorTypes.NotFound, "reservation_id", QuotaErrors.ReservationNotFound));
+
+    private static OpenAiErrorResult StoreUnavailable() =>
+        OpenAiErrors.Unavailable(QuotaErrors.Unavailable.Message, QuotaErrors.StoreUnavailable, TimeSpan.FromSeconds(1));
 }

@@ -5,4 +5,14 @@ public static class QuotaRoutes
 {
     public const string Authorize = "/internal/v1/authorize";
     public const string Settle = "/internal/v1/settle";
+
+    /// <summary>
+    /// Route template of the lease renewal: a stream that outlives the reservation TTL keeps its
+    /// concurrent-stream lease by renewing it (POST, no body; 204, or 404 when the reservation is gone).
+    /// </summary>
+    public const string RenewTemplate = "/internal/v1/reservations/{reservationId}/renew";
+
+    /// <summary>The renewal path of one reservation (sign exactly this path).</summary>
+    public static string Renew(string reservationId) =>
+        $"/internal/v1/reservations/{Uri.EscapeDataString(reservationId)}/renew";
 }

@@ -1,0 +1,152 @@
+using System.Text.Json;
+using AiCdn.AuthQuota.Keys;
+using AiCdn.AuthQuota.Quota;
+using AiCdn.Common.Errors;
+
+namespace AiCdn.AuthQuota.Admin;
+
+/// <summary>
+/// Reads and validates the bodies of <c>POST /admin/keys</c> and <c>PATCH /admin/keys/{id}</c>.
+/// Both take <c>name</c>, <c>enabled</c>, <c>expires_at</c>, <c>models</c> and <c>limits</c>;
+/// only creation takes <c>tenant</c>. A member left out keeps its value (its default on creation);
+/// unknown members are refused, so a typo never passes silently.
+/// </summary>
+public static class KeyRequestReader
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    private const int MaxModels = 100;
+
+    public static async Task<(JsonDocument? Document, OpenAiErrorResult? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, OpenAiErrors.RequestTooLarge(MaxBodyBytes));
+        }
+
+        try
+        {
+            var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return (document, null);
+            }
+
+            document.Dispose();
+            return (null, OpenAiErrors.InvalidJson("the body must be a JSON object"));
+        }
+        catch (JsonException ex)
+        {
+            return (null, OpenAiErrors.InvalidJson(ex.Message));
+        }
+    }
+
+    /// <summary>A new key's record (without id, digest and source) from a creation body.</summary>
+    public static OpenAiErrorResult? ReadNew(JsonElement body, KeyLimits defaults, DateTimeOffset now, out ApiKeyRecord draft)
+    {
+        draft = new ApiKeyRecord(string.Empty, string.Empty, string.Empty, string.Empty, true, null, null, defaults, KeySources.Admin, now);
+        if (!body.TryGetProperty("tenant", out var tenant))
+        {
+            return OpenAiErrors.InvalidParameter("tenant", "'tenant' is required.");
+        }
+
+        if (tenant.ValueKind != JsonValueKind.String || !Identifiers.IsTenant(tenant.GetString()))
+        {
+            return OpenAiErrors.InvalidParameter("tenant", $"'tenant' must be a string of {Identifiers.TenantRule}.");
+        }
+
+        draft = draft with { Tenant = tenant.GetString()! };
+        return Apply(body, draft, now, creating: true, out draft);
+    }
+
+    /// <summary>The key after a change body.</summary>
+    public static OpenAiErrorResult? ReadChange(JsonElement body, ApiKeyRecord current, DateTimeOffset now, out ApiKeyRecord updated)
+    {
+        if (body.TryGetProperty("tenant", out var tenant) && !(tenant.ValueKind == JsonValueKind.String && tenant.GetString() == current.Tenant))
+        {
+            updated = current;
+            return OpenAiErrors.InvalidParameter("tenant", "A key's tenant cannot be changed: create a key for the other tenant.");
+        }
+
+        return Apply(body, current, now, creating: false, out updated);
+    }
+
+    private static OpenAiErrorResult? Apply(JsonElement body, ApiKeyRecord key, DateTimeOffset now, bool creating, out ApiKeyRecord result)
+    {
+        result = key;
+        foreach (var member in body.EnumerateObject())
+        {
+            var value = member.Value;
+            switch (member.Name)
+            {
+                case "tenant":
+                    break;
+                case "name":
+                    if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length > 200)
+                    {
+                        return OpenAiErrors.InvalidParameter("name", "'name' must be a string of at most 200 characters.");
+                    }
+
+                    result = result with { Name = value.GetString()!.Trim() };
+                    break;
+                case "enabled":
+                    if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                    {
+                        return OpenAiErrors.InvalidParameter("enabled", "'enabled' must be true or false.");
+                    }
+
+                    result = result with { Enabled = value.GetBoolean() };
+                    break;
+                case "expires_at":
+                    if (value.ValueKind == JsonValueKind.Null)
+                    {
+                        result = result with { ExpiresAt = null };
+                    }
+                    else if (value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var expiry))
+                    {
+                        if (creating && expiry <= now)
+                        {
+                            return OpenAiErrors.InvalidParameter("expires_at", "'expires_at' must be in the future.");
+                        }
+
+                        result = result with { ExpiresAt = expiry.ToUniversalTime() };
+                    }
+                    else
+                    {
+                        return OpenAiErrors.InvalidParameter("expires_at", "'expires_at' must be an ISO 8601 date and time with an offset (2026-12-31T00:00:00Z), or null for never.");
+                    }
+
+                    break;
+                case "models":
+                    if (value.ValueKind == JsonValueKind.Null)
+                    {
+                        result = result with { Models = null };
+                    }
+                    else if (value.ValueKind == JsonValueKind.Array
+                        && value.GetArrayLength() is > 0 and <= MaxModels
+                        && value.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString()!.Trim() is { Length: > 0 and <= 200 }))
+                    {
+                        result = result with { Models = [.. value.EnumerateArray().Select(m => m.GetString()!.Trim()).Distinct(StringComparer.Ordinal)] };
+                    }
+                    else
+                    {
+                        return OpenAiErrors.InvalidParameter("models", $"'models' must be a list of 1 to {MaxModels} model names ('prefix*' matches a family), or null for every model.");
+                    }
+
+                    break;
+                case "limits":
+                    if (LimitsInput.FromJson(value, result.Limits, "limits", out var limits) is { } problem)
+                    {
+                        return OpenAiErrors.InvalidParameter(problem.Param, problem.Message);
+                    }
+
+                    result = result with { Limits = limits };
+                    break;
+                default:
+                    return new OpenAiErrorResult(StatusCodes.Status400BadRequest, new OpenAiError(
+                        $"Unrecognized request argument supplied: {member.Name}", OpenAiErrorTypes.InvalidRequest, member.Name, "unknown_parameter"));
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,6 @@
+using AiCdn.AuthQuota.Quota;
+
+namespace AiCdn.AuthQuota.Keys.File;
+
+/// <summary>A keys file that passed validation.</summary>
+public sealed record KeysFileContent(IReadOnlyDictionary<string, KeyLimits> Tenants, IReadOnlyList<ApiKeyRecord> Keys);

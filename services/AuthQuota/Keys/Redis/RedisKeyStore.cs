@@ -1,0 +1,74 @@
+using System.Text.Json;
+using AiCdn.AuthQuota.Storage;
+using StackExchange.Redis;
+
+namespace AiCdn.AuthQuota.Keys.Redis;
+
+/// <summary>
+/// API keys in Redis, so every auth-quota replica sees an admin change at once: a hash from digest
+/// to the key's JSON record, a hash from id to digest, and one set of digests per declarative
+/// source. All share the hash tag <c>{prefix:keys}</c>, so the scripts touching several of them run
+/// on one Redis Cluster slot.
+/// </summary>
+public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
+{
+    private readonly RedisKey[] _indexes = [$"{{{redis.KeyPrefix}:keys}}:by-hash", $"{{{redis.KeyPrefix}:keys}}:by-id"];
+
+    private RedisKey ByHash => _indexes[0];
+
+    public async ValueTask<ApiKeyRecord?> FindByHashAsync(string hash, CancellationToken cancellationToken) =>
+        Parse(await redis.ExecuteAsync("key_lookup", db => db.HashGetAsync(ByHash, hash)));
+
+    public async ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken)
+    {
+        var result = await redis.ExecuteAsync("key_read", db => db.ScriptEvaluateAsync(LuaScripts.KeysFindById, _indexes, [id]));
+        return result.IsNull ? null : Parse((RedisValue)result);
+    }
+
+    public async ValueTask<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        var values = await redis.ExecuteAsync("key_list", db => db.HashValuesAsync(ByHash));
+        return [.. values.Select(Parse).OfType<ApiKeyRecord>()];
+    }
+
+    public async ValueTask<bool> CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
+        (int)await redis.ExecuteAsync("key_write", db => db.ScriptEvaluateAsync(LuaScripts.KeysCreate, _indexes, [key.Hash, key.Id, Serialize(key)])) == 1;
+
+    public async ValueTask<KeyUpdateResult> UpdateAsync(ApiKeyRecord key, long expectedVersion, CancellationToken cancellationToken) =>
+        (int)await redis.ExecuteAsync("key_write", db => db.ScriptEvaluateAsync(LuaScripts.KeysUpdate, _indexes, [key.Id, expectedVersion, Serialize(key)])) switch
+        {
+            1 => KeyUpdateResult.Updated,
+            2 => KeyUpdateResult.Conflict,
+            _ => KeyUpdateResult.NotFound,
+        };
+
+    public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        (int)await redis.ExecuteAsync("key_write", db => db.ScriptEvaluateAsync(LuaScripts.KeysDelete, _indexes, [id])) == 1;
+
+    public async ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
+    {
+        RedisKey[] scriptKeys =
+        [
+            .. _indexes,
+            SourceSet(source),
+            .. new[] { KeySources.ApiKeys, KeySources.File }.Where(s => s != source).Select(SourceSet),
+        ];
+        var args = new List<RedisValue>(1 + (keys.Count * 3)) { source };
+        foreach (var key in keys)
+        {
+            args.Add(key.Hash);
+            args.Add(key.Id);
+            args.Add(Serialize(key));
+        }
+
+        var result = (RedisResult[])(await redis.ExecuteAsync("key_sync", db => db.ScriptEvaluateAsync(LuaScripts.KeysSync, scriptKeys, [.. args])))!;
+        return new KeySyncResult((int)result[0], (int)result[1]);
+    }
+
+    private RedisKey SourceSet(string source) => $"{{{redis.KeyPrefix}:keys}}:source:{source}";
+
+    private static string Serialize(ApiKeyRecord key) => JsonSerializer.Serialize(key, AuthQuotaJsonContext.Default.ApiKeyRecord);
+
+    private static ApiKeyRecord? Parse(RedisValue value) =>
+        value.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)value!, AuthQuotaJsonContext.Default.ApiKeyRecord);
+}

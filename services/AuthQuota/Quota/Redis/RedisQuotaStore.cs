@@ -1,0 +1,157 @@
+using System.Globalization;
+using AiCdn.AuthQuota.Storage;
+using StackExchange.Redis;
+
+namespace AiCdn.AuthQuota.Quota.Redis;
+
+/// <summary>
+/// Quota counters in Redis, shared by every auth-quota replica: each decision is one Lua script
+/// (check and reserve atomically), so limits hold exactly across replicas.
+/// </summary>
+public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
+{
+    private readonly RedisQuotaKeys _keys = new(redis.KeyPrefix);
+
+    public async ValueTask<ReserveResult> ReserveAsync(ReserveCommand command, CancellationToken cancellationToken)
+    {
+        var now = QuotaMath.UnixMs(command.Now);
+        var day = QuotaMath.Day(now);
+        var ttlMs = (long)command.Ttl.TotalMilliseconds;
+        var keys = _keys.Limits(command.Tenant, command.KeyId, day, _keys.Record(command.Tenant, command.ReservationId));
+        var args = new RedisValue[16];
+        args[0] = now;
+        args[1] = command.KeyId;
+        args[2] = command.ReservationId;
+        args[3] = command.Tokens;
+        args[4] = command.Stream ? "stream" : "call";
+        args[5] = ttlMs;
+        args[6] = QuotaMath.MsUntilDayEnd(now);
+        args[7] = day;
+        FillLimits(args, 8, command.KeyLimits, command.TenantLimits);
+
+        var pointer = string.Create(CultureInfo.InvariantCulture, $"{command.Tenant}|{command.KeyId}|{day}");
+        var result = await redis.ExecuteAsync("reserve", async db =>
+        {
+            // The pointer lets a settlement (which carries only the reservation id) find the tenant's
+            // slot. Both commands leave together (pipelined): one round trip. NX: a retried call
+            // keeps the first pointer.
+            var setPointer = db.StringSetAsync(_keys.Pointer(command.ReservationId), pointer,
+                TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs), When.NotExists);
+            var script = db.ScriptEvaluateAsync(LuaScripts.Reserve, keys, args);
+            await setPointer;
+            return (RedisResult[])(await script)!;
+        });
+
+        var outcome = (ReserveOutcome)(int)result[0];
+        return outcome == ReserveOutcome.IdConflict
+            ? new ReserveResult(outcome, null)
+            : new ReserveResult(outcome, ToReadings(result, command.KeyLimits, command.TenantLimits));
+    }
+
+    public async ValueTask<SettleOutcome> SettleAsync(SettleCommand command, CancellationToken cancellationToken)
+    {
+        var rememberMs = (long)command.Remember.TotalMilliseconds;
+        return await redis.ExecuteAsync("settle", async db =>
+        {
+            var pointerKey = _keys.Pointer(command.ReservationId);
+            if (!TryParsePointer(await db.StringGetAsync(pointerKey), out var tenant, out var keyId, out var day))
+            {
+                return SettleOutcome.NotFound;
+            }
+
+            var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
+            var outcome = (SettleOutcome)(int)(await db.ScriptEvaluateAsync(LuaScripts.Settle, keys,
+                [QuotaMath.UnixMs(command.Now), command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs]));
+            if (outcome == SettleOutcome.Settled)
+            {
+                // A repeated settle must still find the reservation for as long as it is remembered.
+                await db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(rememberMs));
+            }
+
+            return outcome;
+        });
+    }
+
+    public async ValueTask<bool> RenewAsync(string reservationId, DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var ttlMs = (long)ttl.TotalMilliseconds;
+        return await redis.ExecuteAsync("renew", async db =>
+        {
+            var pointerKey = _keys.Pointer(reservationId);
+            if (!TryParsePointer(await db.StringGetAsync(pointerKey), out var tenant, out var keyId, out _))
+            {
+                return false;
+            }
+
+            var keys = _keys.Leases(tenant, keyId, _keys.Record(tenant, reservationId));
+            var renewed = (int)(await db.ScriptEvaluateAsync(LuaScripts.Renew, keys, [QuotaMath.UnixMs(now), reservationId, ttlMs])) == 1;
+            if (renewed)
+            {
+                await db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs));
+            }
+
+            return renewed;
+        });
+    }
+
+    public async ValueTask<QuotaReadings> ReadUsageAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        var now = QuotaMath.UnixMs(query.Now);
+        var day = QuotaMath.Day(now);
+        var keys = _keys.Limits(query.Tenant, query.KeyId, day, _keys.Record(query.Tenant, "-"));
+        var args = new RedisValue[16];
+        args[0] = now;
+        args[1] = query.KeyId;
+        args[2] = "-";
+        args[3] = 0;
+        args[4] = "peek";
+        args[5] = 0;
+        args[6] = QuotaMath.MsUntilDayEnd(now);
+        args[7] = day;
+        FillLimits(args, 8, query.KeyLimits, query.TenantLimits);
+        var result = await redis.ExecuteAsync("usage", async db => (RedisResult[])(await db.ScriptEvaluateAsync(LuaScripts.Reserve, keys, args))!);
+        return ToReadings(result, query.KeyLimits, query.TenantLimits);
+    }
+
+    private static void FillLimits(RedisValue[] args, int offset, KeyLimits key, KeyLimits tenant)
+    {
+        foreach (var kind in LimitNames.Kinds)
+        {
+            args[offset + (int)kind] = key.Get(kind) ?? -1;
+            args[offset + 4 + (int)kind] = tenant.Get(kind) ?? -1;
+        }
+    }
+
+    private static QuotaReadings ToReadings(RedisResult[] result, KeyLimits key, KeyLimits tenant)
+    {
+        var readings = new LimitReading[QuotaReadings.Count];
+        for (var i = 0; i < QuotaReadings.Count; i++)
+        {
+            var kind = (LimitKind)(i % 4);
+            var limit = i < 4 ? key.Get(kind) : tenant.Get(kind);
+            var at = 1 + (i * 3);
+            readings[i] = new LimitReading(limit, (long)result[at], (long)result[at + 1], (long)result[at + 2]);
+        }
+
+        return new QuotaReadings(readings);
+    }
+
+    private static bool TryParsePointer(RedisValue value, out string tenant, out string keyId, out long day)
+    {
+        tenant = keyId = string.Empty;
+        day = 0;
+        if (value.IsNullOrEmpty)
+        {
+            return false;
+        }
+
+        var parts = ((string)value!).Split('|');
+        if (parts.Length != 3 || !long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out day))
+        {
+            return false;
+        }
+
+        (tenant, keyId) = (parts[0], parts[1]);
+        return true;
+    }
+}

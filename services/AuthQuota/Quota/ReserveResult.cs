@@ -1,0 +1,3 @@
+namespace AiCdn.AuthQuota.Quota;
+
+public sealed record ReserveResult(ReserveOutcome Outcome, QuotaReadings? Readings);

@@ -1,0 +1,9 @@
+namespace AiCdn.AuthQuota.Quota;
+
+/// <summary>
+/// Replace a reservation's token estimate with <see cref="Tokens"/> actually used, or give the
+/// request and its estimate back when the work was not <see cref="Forwarded"/>; always release the
+/// stream lease. <see cref="Remember"/> is how long a settled reservation is remembered so that a
+/// repeated settle is a no-op.
+/// </summary>
+public sealed record SettleCommand(string ReservationId, long Tokens, bool Forwarded, DateTimeOffset Now, TimeSpan Remember);
