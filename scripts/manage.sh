@@ -172,7 +172,7 @@ summarise_scrapes() {
 }
 
 cmd_monitor() {
-  local interval=2 once=0 scratch service url
+  local interval=2 once=0 service url
   while (($#)); do
     case "$1" in
       --interval) interval=$2; shift 2 ;;
@@ -180,6 +180,7 @@ cmd_monitor() {
       *) aicdn_die "monitor: unknown option $1" ;;
     esac
   done
+  # Global: the EXIT trap runs after this function's locals are gone.
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
   for service in "${services[@]}"; do
