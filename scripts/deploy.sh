@@ -21,7 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib/aicdn.sh
+# shellcheck source-path=SCRIPTDIR source=lib/aicdn.sh
 source "$here/lib/aicdn.sh"
 repo=$(cd "$here/.." && pwd)
 

@@ -1,0 +1,26 @@
+namespace AiCdn.Deploy.Tests;
+
+/// <summary>The published Aspire manifest and the rendered dev overlay, made once for the consistency tests.</summary>
+public sealed class AspireModelFixture : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("aicdn-manifest-").FullName;
+
+    public IReadOnlyList<ManifestResource> Resources { get; private set; } = [];
+
+    public IReadOnlyList<KubeObject> Dev { get; private set; } = [];
+
+    public string ManifestPath { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        ManifestPath = await AspireManifest.PublishAsync(_directory);
+        Resources = AspireManifest.Read(ManifestPath);
+        Dev = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "dev"));
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}

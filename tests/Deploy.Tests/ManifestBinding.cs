@@ -1,0 +1,4 @@
+namespace AiCdn.Deploy.Tests;
+
+/// <summary>An endpoint of a resource in the Aspire manifest; no target port means the .NET image's default.</summary>
+public sealed record ManifestBinding(string Name, string Scheme, int? TargetPort);
