@@ -35,7 +35,8 @@ public sealed class QuotaCluster : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settings = null,
         int replicas = 1,
         FakeTimeProvider? time = null,
-        string? keyPrefix = null)
+        string? keyPrefix = null,
+        Action<IServiceCollection>? services = null)
     {
         var cluster = new QuotaCluster(time ?? new FakeTimeProvider(Start));
         var configuration = new Dictionary<string, string?>
@@ -62,7 +63,7 @@ public sealed class QuotaCluster : IAsyncDisposable
         {
             for (var i = 0; i < replicas; i++)
             {
-                await cluster.AddReplicaAsync(configuration);
+                await cluster.AddReplicaAsync(configuration, services);
             }
         }
         catch
@@ -82,13 +83,17 @@ public sealed class QuotaCluster : IAsyncDisposable
     public T Service<T>(int replica = 0)
         where T : notnull => _replicas[replica].Services.GetRequiredService<T>();
 
-    private async Task AddReplicaAsync(Dictionary<string, string?> configuration)
+    private async Task AddReplicaAsync(Dictionary<string, string?> configuration, Action<IServiceCollection>? more)
     {
         var host = await ServiceHost.StartAsync(
             b => { b.AddServiceDefaults(); b.AddAuthQuota(); },
             a => { a.MapDefaultEndpoints(); a.MapAuthQuota(); },
             configuration,
-            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+            services =>
+            {
+                services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
+                more?.Invoke(services);
+            });
         _replicas.Add(host);
         _clients.Add(new QuotaClient(host.CreateClient(), Time));
     }

@@ -1,0 +1,126 @@
+using System.Net;
+using AiCdn.Common.Quota;
+
+namespace AiCdn.AuthQuota.Tests;
+
+/// <summary>Each reason to refuse a key has its own status and code; admin changes count on every replica at once.</summary>
+public sealed class KeyRefusalTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    private const string Key = "sk-aicdn-refusal-key-0001";
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Authorize_UnknownKey_401InvalidApiKey(StoreKind store)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(store, redis, new Dictionary<string, string?> { ["AuthQuota:ApiKeys"] = Key });
+
+        var decision = await cluster[0].AuthorizeAsync("sk-aicdn-not-a-key-at-all");
+
+        AssertRefused(decision, 401, "invalid_api_key");
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Authorize_KeyDisabledOnAnotherReplica_401ApiKeyDisabled(StoreKind store)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(store, redis);
+        var admin = cluster[0];
+        var caller = cluster[cluster.Replicas.Count - 1];
+        var (id, key) = await admin.CreateKeyAsync("""{"tenant":"acme","name":"ci"}""");
+        Assert.True((await caller.AuthorizeAsync(key)).Allowed);
+
+        await admin.AdminJsonAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
+        var disabled = await caller.AuthorizeAsync(key);
+        await admin.AdminJsonAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":true}""");
+        var enabledAgain = await caller.AuthorizeAsync(key);
+
+        AssertRefused(disabled, 401, "api_key_disabled");
+        Assert.True(enabledAgain.Allowed);
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Authorize_KeyPastItsExpiry_401ApiKeyExpired(StoreKind store)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(store, redis);
+        var expiry = QuotaCluster.Start.AddHours(1).ToString("O");
+        var (_, key) = await cluster[0].CreateKeyAsync($$"""{"tenant":"acme","expires_at":"{{expiry}}"}""");
+
+        var before = await cluster[0].AuthorizeAsync(key);
+        cluster.Time.Advance(TimeSpan.FromHours(1));
+        var after = await cluster[0].AuthorizeAsync(key);
+
+        Assert.True(before.Allowed);
+        AssertRefused(after, 401, "api_key_expired");
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Authorize_ModelOutsideTheKeysList_403ModelNotAllowed(StoreKind store)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(store, redis);
+        var (_, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","models":["mock-gpt","gpt-4o*"]}""");
+
+        var listed = await cluster[0].AuthorizeAsync(key, model: "mock-gpt");
+        var family = await cluster[0].AuthorizeAsync(key, model: "gpt-4o-mini");
+        var noModel = await cluster[0].AuthorizeAsync(key, model: null);
+        var other = await cluster[0].AuthorizeAsync(key, model: "gpt-5");
+
+        Assert.True(listed.Allowed);
+        Assert.True(family.Allowed);
+        Assert.True(noModel.Allowed);
+        AssertRefused(other, 403, "model_not_allowed");
+        Assert.Equal("model", other.Error!.Param);
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Authorize_KeyDeletedOnAnotherReplica_401InvalidApiKey(StoreKind store)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(store, redis);
+        var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme"}""");
+        Assert.True((await cluster[cluster.Replicas.Count - 1].AuthorizeAsync(key)).Allowed);
+
+        using var deleted = await cluster[0].AdminAsync(HttpMethod.Delete, $"/admin/keys/{id}");
+        var after = await cluster[cluster.Replicas.Count - 1].AuthorizeAsync(key);
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        AssertRefused(after, 401, "invalid_api_key");
+    }
+
+    [Fact]
+    public async Task Authorize_WithoutClusterSignature_403()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(null, new Dictionary<string, string?> { ["AuthQuota:ApiKeys"] = Key });
+
+        using var response = await cluster[0].Http.PostAsync(QuotaRoutes.Authorize, new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"key_hash":"abc","model":null,"estimated_tokens":1,"stream":false,"reservation_id":"r1"}""", "key_hash")]
+    [InlineData("""{"key_hash":"0000000000000000000000000000000000000000000000000000000000000000","estimated_tokens":1,"stream":false,"reservation_id":"{bad}"}""", "reservation_id")]
+    [InlineData("""{"key_hash":"0000000000000000000000000000000000000000000000000000000000000000","estimated_tokens":-1,"stream":false,"reservation_id":"r1"}""", "estimated_tokens")]
+    public async Task Authorize_InvalidRequest_400NamingTheParameter(string body, string param)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(null);
+
+        using var response = await cluster[0].SendSignedAsync(QuotaRoutes.Authorize, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"\"param\":\"{param}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static void AssertRefused(AuthorizeDecision decision, int status, string code)
+    {
+        Assert.False(decision.Allowed);
+        Assert.Equal(status, decision.Status);
+        Assert.Equal(code, decision.Error!.Code);
+    }
+}

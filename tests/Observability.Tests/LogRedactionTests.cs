@@ -1,0 +1,63 @@
+using System.Net;
+using AiCdn.Observability.Tests.Support;
+using AiCdn.Testing;
+
+namespace AiCdn.Observability.Tests;
+
+/// <summary>
+/// Secrets never reach the logs: every log line of all four services, at every level down to
+/// Trace (HttpClient's header logging, YARP, Kestrel included), is captured while keys travel
+/// through the chain, then searched for each secret.
+/// </summary>
+public sealed class LogRedactionTests
+{
+    private const string OriginKey = "sk-origin-secret-0123456789abcdefghij";
+    private const string RefusedKey = "sk-aicdn-refused-key-9876543210zyxwvu";
+
+    [Fact]
+    public async Task Logs_AtTraceLevelWhileKeysTravel_NeverContainKeysOrSecrets()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var chain = await ObservedChain.StartAsync(new ChainSettings
+        {
+            Core = { ["CoreRelay:OriginApiKey"] = OriginKey },
+            MockServices = logs.AddTo,
+            AuthQuotaServices = logs.AddTo,
+            CoreServices = logs.AddTo,
+            EdgeServices = logs.AddTo,
+        });
+
+        using (var client = chain.Chain.CreateEdgeClient())
+        {
+            Assert.Equal(200, (await Chat.CompleteAsync(client, Chain.ApiKey, stream: true, maxTokens: 3)).Status);
+            Assert.Equal(200, (await Chat.CompleteAsync(client, Chain.ApiKey, stream: false, maxTokens: 3)).Status);
+            Assert.Equal(401, (await Chat.CompleteAsync(client, RefusedKey, stream: false, maxTokens: 3)).Status);
+
+            // The admin API with its token, as an operator would call it.
+            using var admin = new HttpRequestMessage(HttpMethod.Get, new Uri(chain.Chain.AuthQuota.Address, "/admin/v1/tenants"));
+            admin.Headers.Authorization = new("Bearer", Chain.AdminToken);
+            using var adminClient = chain.Chain.AuthQuota.CreateClient();
+            using var adminResponse = await adminClient.SendAsync(admin);
+        }
+
+        // The access log is written as each request ends: wait for the refused one's line.
+        await Wait.UntilAsync(() => logs.Lines.Any(l => l.Contains("401", StringComparison.Ordinal) && l.Contains("AccessLog", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20), "core-relay's access-log line for the refused request");
+        var lines = logs.Lines;
+        Assert.True(lines.Count > 50, $"only {lines.Count} log lines captured: is Trace-level capture working?");
+
+        var secrets = new Dictionary<string, string>
+        {
+            ["the client's API key"] = Chain.ApiKey,
+            ["a refused API key"] = RefusedKey,
+            ["the origin's API key"] = OriginKey,
+            ["the cluster secret"] = Chain.ClusterSecret,
+            ["the admin token"] = Chain.AdminToken,
+        };
+        foreach (var (what, secret) in secrets)
+        {
+            var leaks = lines.Where(l => l.Contains(secret, StringComparison.Ordinal)).ToList();
+            Assert.True(leaks.Count == 0, $"{what} appears in {leaks.Count} log line(s), e.g.:\n{leaks.FirstOrDefault()}");
+        }
+    }
+}

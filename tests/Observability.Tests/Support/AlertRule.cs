@@ -1,0 +1,3 @@
+namespace AiCdn.Observability.Tests.Support;
+
+internal sealed record AlertRule(string Name, string Expression);
