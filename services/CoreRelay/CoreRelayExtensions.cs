@@ -3,6 +3,7 @@ using AiCdn.Common.Security;
 using AiCdn.Common.Tokens;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Resumable;
 using AiCdn.CoreRelay.Telemetry;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Forwarding;
@@ -22,12 +23,18 @@ public static class CoreRelayExtensions
             ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
             ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
             ["ORIGIN_HEALTH_PATH"] = "CoreRelay:OriginHealthCheckPath",
+            ["RESUMABLE_STREAMS"] = "CoreRelay:Resumable:Enabled",
+            ["CORE_NODE_ID"] = "CoreRelay:Resumable:NodeId",
             ["LISTEN_H2C"] = "CoreRelay:ListenH2c",
             ["LISTEN_TLS"] = "CoreRelay:ListenTls",
             ["TLS_CERT_FILE"] = "CoreRelay:Tls:CertificateFile",
             ["TLS_KEY_FILE"] = "CoreRelay:Tls:KeyFile",
             ["CLIENT_CA_FILE"] = "CoreRelay:Tls:ClientCaFile",
         });
+
+        builder.Configuration.AddEnvironmentAliases(
+            new Dictionary<string, string> { ["RESUME_GRACE_SECONDS"] = "CoreRelay:Resumable:GracePeriod" },
+            static (_, seconds) => TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
 
         builder.AddClusterSignature();
         builder.Services.AddSingleton<IValidateOptions<CoreRelayOptions>, CoreRelayOptionsValidator>();
@@ -43,6 +50,12 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<OriginCooldowns>();
         builder.Services.AddSingleton<SettlementQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SettlementQueue>());
+
+        // Registered after the settlement queue so it stops first: streams cancelled at shutdown
+        // settle through a queue that is still draining.
+        builder.Services.AddSingleton<StreamRegistry>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRegistry>());
+        builder.Services.AddSingleton<StreamResumer>();
         builder.Services.AddHttpClient<AuthQuotaClient>((sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaUrl);
@@ -63,6 +76,7 @@ public static class CoreRelayExtensions
 
     public static IEndpointRouteBuilder MapCoreRelay(this IEndpointRouteBuilder app)
     {
+        app.MapResumeApi();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<AdmissionMiddleware>();

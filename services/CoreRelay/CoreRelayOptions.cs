@@ -42,6 +42,9 @@ public sealed class CoreRelayOptions
 
     public TlsOptions Tls { get; set; } = new();
 
+    /// <summary>Stream ids, replay buffers and resume (see <see cref="Resumable.ResumableOptions"/>).</summary>
+    public Resumable.ResumableOptions Resumable { get; set; } = new();
+
     /// <summary>How long a stream may stay silent before it is cut (not a cap on its total length).</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

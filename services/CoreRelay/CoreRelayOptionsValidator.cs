@@ -84,6 +84,27 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             }
         }
 
+        var resumable = options.Resumable;
+        if (resumable.GracePeriod <= TimeSpan.Zero)
+        {
+            failures.Add("CoreRelay:Resumable:GracePeriod must be positive.");
+        }
+
+        if (resumable.MaxBytesPerStream < 4096)
+        {
+            failures.Add("CoreRelay:Resumable:MaxBytesPerStream must be at least 4096.");
+        }
+
+        if (resumable.MaxBytesTotal < resumable.MaxBytesPerStream)
+        {
+            failures.Add("CoreRelay:Resumable:MaxBytesTotal must be at least MaxBytesPerStream.");
+        }
+
+        if (resumable.NodeId is { Length: > 0 } node && !Resumable.StreamId.IsValidNodeId(node))
+        {
+            failures.Add($"CoreRelay:Resumable:NodeId (CORE_NODE_ID) '{node}' may only hold a-z, 0-9 and '-' (at most 48).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -6,7 +6,7 @@ namespace AiCdn.CoreRelay.Tests;
 
 internal static class Requests
 {
-    public static HttpRequestMessage Chat(string key, bool stream, int maxTokens, bool? includeUsage = null, string content = "hi", string model = "mock-gpt")
+    public static HttpRequestMessage Chat(string key, bool stream, int maxTokens, bool? includeUsage = null, string content = "hi", string model = "mock-gpt", bool resumable = true)
     {
         var body = new Dictionary<string, object?>
         {
@@ -25,6 +25,11 @@ internal static class Requests
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (!resumable)
+        {
+            request.Headers.Add("x-aicdn-resumable", "false");
+        }
+
         return request;
     }
 

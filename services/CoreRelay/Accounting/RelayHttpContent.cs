@@ -10,11 +10,14 @@ public sealed class RelayHttpContent : HttpContent
 {
     private readonly HttpContent _origin;
     private readonly Func<Stream, Stream> _wrap;
+    private readonly bool _ownsOrigin;
 
-    public RelayHttpContent(HttpContent origin, Func<Stream, Stream> wrap)
+    /// <param name="ownsOrigin">False when something else (a resumable stream) goes on reading the origin after YARP is done.</param>
+    public RelayHttpContent(HttpContent origin, Func<Stream, Stream> wrap, bool ownsOrigin = true)
     {
         _origin = origin;
         _wrap = wrap;
+        _ownsOrigin = ownsOrigin;
         foreach (var header in origin.Headers)
         {
             Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -43,7 +46,7 @@ public sealed class RelayHttpContent : HttpContent
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _ownsOrigin)
         {
             _origin.Dispose();
         }

@@ -3,6 +3,7 @@ using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 using AiCdn.Common.Tokens;
 using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Resumable;
 using AiCdn.CoreRelay.Telemetry;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public sealed class AdmissionMiddleware(
     TokenCounter tokens,
     CoreRelayMetrics metrics,
     AccessLog accessLog,
+    StreamResumer resumer,
     TimeProvider time,
     IOptionsMonitor<CoreRelayOptions> options)
 {
@@ -33,10 +35,7 @@ public sealed class AdmissionMiddleware(
         var start = time.GetTimestamp();
         var request = context.Request;
 
-        // An edge proves itself with a client certificate that chained to our CA during the TLS
-        // handshake (mutual TLS), or with the shared-secret signature on plain-HTTP links.
-        if (context.Connection.ClientCertificate is null
-            && !signature.Verify(request.Headers[ClusterSignature.HeaderName], request.Method, request.Path.Value ?? "/"))
+        if (!EdgeAuthentication.IsEdge(context, signature))
         {
             await RejectAsync(context, OpenAiErrors.Forbidden("The core relay only accepts requests from AiCdn edges."), start);
             return;
@@ -50,6 +49,20 @@ public sealed class AdmissionMiddleware(
 
         var keyHash = ApiKeyHash.Compute(key);
         var settings = options.CurrentValue;
+
+        // The original request sent again with Last-Event-ID resumes its stream: no second upstream
+        // call, no second charge.
+        if (settings.Resumable.Enabled && request.Headers[StreamResumer.LastEventIdHeader] is { Count: > 0 } lastEventId)
+        {
+            if (!StreamId.TryParseEventId(lastEventId[0], out var streamId, out var after))
+            {
+                await RejectAsync(context, StreamResumer.InvalidEventId(), start);
+                return;
+            }
+
+            await resumer.ResumeAsync(context, streamId, after, keyHash);
+            return;
+        }
 
         var summary = new ChatRequestSummary();
         byte[]? rewritten = null;
@@ -99,7 +112,18 @@ public sealed class AdmissionMiddleware(
             return;
         }
 
-        var relay = new RelayFeature(summary, decision, promptTokens, start) { DropUsageChunk = rewritten is not null, AuthDuration = authDuration };
+        var relay = new RelayFeature(summary, decision, promptTokens, start)
+        {
+            DropUsageChunk = rewritten is not null,
+            AuthDuration = authDuration,
+            KeyHash = keyHash,
+            Resumable = summary.Stream && settings.Resumable.Enabled && !OptsOutOfResume(request),
+            RequestId = AccessLog.RequestId(context),
+            Method = request.Method,
+            Path = request.Path.Value ?? "/",
+            Route = RouteOf(request.Path),
+            Activity = Activity.Current,
+        };
         context.Features.Set(relay);
 
         // The client's key stops here; the origin sees only the core's own key.
@@ -138,15 +162,31 @@ public sealed class AdmissionMiddleware(
                 metrics.StreamClosed();
             }
 
-            Settle(context, relay);
+            if (relay.Session is { Completion.IsCompleted: false } session)
+            {
+                // The client left a resumable stream: the core keeps consuming the origin for the
+                // grace period, and settles when the stream is really over.
+                _ = SettleWhenDoneAsync(relay, session, context.Response.StatusCode);
+            }
+            else
+            {
+                Settle(relay, context.Response.StatusCode, context.RequestAborted.IsCancellationRequested, relay.Activity);
+            }
         }
     }
 
-    private void Settle(HttpContext context, RelayFeature relay)
+    private async Task SettleWhenDoneAsync(RelayFeature relay, StreamSession session, int status)
+    {
+        await session.Completion;
+
+        // The request (and its span) ended long ago: nothing may touch its HttpContext now. The
+        // client that left may have resumed: how the stream ended is what the session recorded.
+        Settle(relay, status, clientGone: false, activity: null);
+    }
+
+    private void Settle(RelayFeature relay, int status, bool clientGone, Activity? activity)
     {
         var accounting = relay.Accounting;
-        var status = context.Response.StatusCode;
-        var clientGone = context.RequestAborted.IsCancellationRequested;
 
         // The origin did the work only if it answered with success; anything else is refunded.
         var forwarded = accounting.OriginStatus is >= 200 and < 300;
@@ -185,7 +225,7 @@ public sealed class AdmissionMiddleware(
         }
 
         var duration = time.GetElapsedTime(relay.StartTimestamp);
-        accessLog.Completed(context, relay, status, outcome, prompt, completion, ttft, duration);
+        accessLog.Completed(relay, activity, status, outcome, prompt, completion, ttft, duration);
 
         var result = outcome switch
         {
@@ -194,7 +234,7 @@ public sealed class AdmissionMiddleware(
             "origin_error" or "origin_unreachable" => "origin_error",
             _ => "upstream_failed",
         };
-        metrics.Request(RouteOf(context.Request.Path), status, result, duration);
+        metrics.Request(relay.Route, status, result, duration);
     }
 
     private async Task RejectAsync(HttpContext context, OpenAiErrorResult error, long start)
@@ -204,6 +244,11 @@ public sealed class AdmissionMiddleware(
         metrics.Request(RouteOf(context.Request.Path), error.StatusCode, "rejected", duration);
         accessLog.Rejected(context, error.StatusCode, error.Error.Code, duration);
     }
+
+    /// <summary>A client may ask for plain relaying: <c>x-aicdn-resumable: false</c>.</summary>
+    private static bool OptsOutOfResume(HttpRequest request) =>
+        request.Headers["x-aicdn-resumable"] is { Count: > 0 } value
+        && (string.Equals(value[0], "false", StringComparison.OrdinalIgnoreCase) || value[0] == "0" || string.Equals(value[0], "off", StringComparison.OrdinalIgnoreCase));
 
     private static bool AsksForUsageOption(PathString path) =>
         path.StartsWithSegments("/v1/chat/completions") || path.StartsWithSegments("/v1/completions");

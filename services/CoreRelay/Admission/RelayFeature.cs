@@ -16,6 +16,28 @@ public sealed class RelayFeature(ChatRequestSummary summary, AuthorizeDecision d
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the core received the request.</summary>
     public long StartTimestamp { get; } = startTimestamp;
 
+    /// <summary>The request id (the edge's x-request-id), method and path, kept for logging after the request is gone.</summary>
+    public string RequestId { get; init; } = string.Empty;
+
+    public string Method { get; init; } = string.Empty;
+
+    public string Path { get; init; } = string.Empty;
+
+    /// <summary>The metric route label.</summary>
+    public string Route { get; init; } = "other";
+
+    /// <summary>The request's server span.</summary>
+    public System.Diagnostics.Activity? Activity { get; init; }
+
+    /// <summary>The caller's key digest: the owner of a resumable stream.</summary>
+    public string KeyHash { get; init; } = string.Empty;
+
+    /// <summary>A streamed response gets a stream id, event ids and a replay buffer.</summary>
+    public bool Resumable { get; init; }
+
+    /// <summary>The resumable stream serving this request, once the origin answered.</summary>
+    public Resumable.StreamSession? Session { get; set; }
+
     /// <summary>The core asked the origin for usage on the client's behalf: its usage chunk must not reach the client.</summary>
     public bool DropUsageChunk { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Resumable;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
@@ -16,6 +17,7 @@ public sealed class RelayTransforms(
     SseEventInspector inspector,
     TimeProvider time,
     CoreRelayMetrics metrics,
+    StreamRegistry registry,
     IOptionsMonitor<CoreRelayOptions> options) : ITransformProvider
 {
     public void ValidateRoute(TransformRouteValidationContext context)
@@ -64,8 +66,26 @@ public sealed class RelayTransforms(
             headers["X-Accel-Buffering"] = "no";
             var accounting = relay.Accounting;
             var drop = relay.DropUsageChunk;
-            response.Content = new RelayHttpContent(response.Content, upstream =>
-                new SseRelayStream(upstream, accounting, inspector, drop, settings.StreamIdleTimeout, time));
+            if (relay.Resumable)
+            {
+                // The stream outlives this response: a session reads the origin, YARP reads the session.
+                var session = registry.Create(relay, relay.KeyHash);
+                relay.Session = session;
+                headers[StreamResumer.StreamIdHeader] = session.Id;
+                var origin = response.Content;
+                response.Content = new RelayHttpContent(origin, upstream =>
+                {
+                    // Subscribe before the first event exists, so none can be dropped before this reader had it.
+                    var reader = session.Subscribe(afterSeq: 0)!;
+                    session.Start(new SseEventReader(upstream, accounting, inspector, drop, settings.StreamIdleTimeout, time, session), origin);
+                    return reader;
+                }, ownsOrigin: false);
+            }
+            else
+            {
+                response.Content = new RelayHttpContent(response.Content, upstream =>
+                    new SseRelayStream(upstream, accounting, inspector, drop, settings.StreamIdleTimeout, time));
+            }
         }
         else if (mediaType?.EndsWith("json", StringComparison.OrdinalIgnoreCase) == true)
         {

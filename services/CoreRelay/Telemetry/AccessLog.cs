@@ -9,14 +9,13 @@ namespace AiCdn.CoreRelay.Telemetry;
 /// </summary>
 public sealed partial class AccessLog(ILogger<AccessLog> logger)
 {
-    public void Completed(HttpContext context, RelayFeature relay, int status, string outcome, int promptTokens, int completionTokens, TimeSpan? ttft, TimeSpan duration)
+    public void Completed(RelayFeature relay, Activity? activity, int status, string outcome, int promptTokens, int completionTokens, TimeSpan? ttft, TimeSpan duration)
     {
-        var requestId = RequestId(context);
         var model = relay.Summary.Model ?? "-";
         var tenant = relay.Decision.Tenant ?? "-";
         var ttftMs = ttft?.TotalMilliseconds ?? -1;
 
-        if (Activity.Current is { } activity)
+        if (activity is not null)
         {
             activity.SetTag("gen_ai.request.model", model);
             activity.SetTag("aicdn.tenant", tenant);
@@ -30,14 +29,14 @@ public sealed partial class AccessLog(ILogger<AccessLog> logger)
             }
         }
 
-        LogCompleted(logger, requestId, context.Request.Method, context.Request.Path.Value ?? "/", status, outcome, tenant, relay.Decision.KeyId ?? "-", model,
+        LogCompleted(logger, relay.RequestId, relay.Method, relay.Path, status, outcome, tenant, relay.Decision.KeyId ?? "-", model,
             promptTokens, completionTokens, ttftMs, duration.TotalMilliseconds);
     }
 
     public void Rejected(HttpContext context, int status, string? code, TimeSpan duration) =>
         LogRejected(logger, RequestId(context), context.Request.Method, context.Request.Path.Value ?? "/", status, code ?? "-", duration.TotalMilliseconds);
 
-    private static string RequestId(HttpContext context) =>
+    public static string RequestId(HttpContext context) =>
         context.Request.Headers["x-request-id"] is { Count: > 0 } id && id[0]!.Length <= 128 ? id[0]! : context.TraceIdentifier;
 
     [LoggerMessage(EventId = 100, EventName = "AccessLog", Level = LogLevel.Information,

@@ -21,12 +21,14 @@ public sealed class CoreRelayMetrics
     private readonly Counter<long> _settlementFailures;
     private readonly Histogram<double> _genAiTimeToFirstToken;
     private readonly Histogram<long> _genAiTokenUsage;
+    private readonly Counter<long> _resumes;
+    private readonly Meter _meter;
     private readonly BoundedLabels _tenants;
     private readonly BoundedLabels _models;
 
     public CoreRelayMetrics(IMeterFactory meterFactory, IOptions<CoreRelayOptions> options)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("aicdn.requests", "{request}", "Requests by route, status class and result.");
         _duration = meter.CreateHistogram<double>("aicdn.request.duration", "s", "Full request duration, to the last byte.");
         _sseActive = meter.CreateUpDownCounter<long>("aicdn.sse.connections.active", "{stream}", "Open SSE streams.");
@@ -38,6 +40,7 @@ public sealed class CoreRelayMetrics
         _settlementFailures = meter.CreateCounter<long>("aicdn.settlement.failures", "{settlement}", "Settlements auth-quota could not take.");
         _genAiTimeToFirstToken = meter.CreateHistogram<double>("gen_ai.server.time_to_first_token", "s", "GenAI semantic convention: time to first token.");
         _genAiTokenUsage = meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "GenAI semantic convention: tokens per request.");
+        _resumes = meter.CreateCounter<long>("aicdn.resumes", "{resume}", "Stream resumes by result (succeeded, expired, not_found, buffer_exceeded).");
         _tenants = new BoundedLabels(options.Value.MetricsTenants, capacity: 100);
         _models = new BoundedLabels([], capacity: 50);
     }
@@ -88,6 +91,15 @@ public sealed class CoreRelayMetrics
     public void Failover(string reason) => _failovers.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void SettlementFailed() => _settlementFailures.Add(1);
+
+    public void Resume(string result) => _resumes.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Gauges read from the stream registry: replay bytes held and resumable streams known.</summary>
+    public void ObserveResumable(Func<long> bufferedBytes, Func<int> streams)
+    {
+        _meter.CreateObservableGauge("aicdn.resume.buffered", bufferedBytes, "By", "Bytes held in resumable streams' replay buffers.");
+        _meter.CreateObservableGauge("aicdn.resume.streams", streams, "{stream}", "Resumable streams held (live or within their grace period).");
+    }
 
     private static string StatusClass(int status) => status switch
     {
