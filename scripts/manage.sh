@@ -77,16 +77,17 @@ cmd_status() {
   for service in "${services[@]}"; do
     pid=$(service_pid "$service")
     url=$(aicdn_service_url "$service" "$env_file")
-    health=$(curl -sS --max-time 3 "$url/health" 2>/dev/null || true)
+    health=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$url/health" 2>/dev/null || true)
     if [[ -z $pid ]]; then
       printf '%-14s %-10s %-9s %s\n' "$service" stopped - "-"
       all_ok=1
       continue
     fi
-    if [[ $health == Healthy ]]; then
+    if [[ $health == 200 ]]; then
       printf '%-14s %-10s %-9s %s\n' "$service" running "$pid" "Healthy ($url/health)"
     else
-      printf '%-14s %-10s %-9s %s\n' "$service" running "$pid" "${health:-no answer} ($url/health)"
+      [[ $health =~ ^[1-9] ]] && health="Unhealthy (HTTP $health)" || health="no answer"
+      printf '%-14s %-10s %-9s %s\n' "$service" running "$pid" "$health ($url/health)"
       all_ok=1
     fi
   done

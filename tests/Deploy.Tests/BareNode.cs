@@ -44,7 +44,10 @@ public sealed class BareNode(string name, string root) : IAsyncDisposable
             () => Output.Contains("node ready", StringComparison.Ordinal) || _process.HasExited,
             TimeSpan.FromMinutes(4),
             $"deploy.sh ({Name}) to report the node ready.\n{Output}");
-        Assert.False(_process.HasExited, $"deploy.sh ({Name}) exited with {_process.ExitCode}:\n{Output}\n{Logs()}");
+        if (_process.HasExited)
+        {
+            Assert.Fail($"deploy.sh ({Name}) exited with {_process.ExitCode}:\n{Output}\n{Logs()}");
+        }
     }
 
     /// <summary>The pid deploy.sh's supervisor recorded for a service.</summary>
@@ -94,14 +97,19 @@ public sealed class BareNode(string name, string root) : IAsyncDisposable
 
         foreach (var pid in services)
         {
+            // Only a process still running from this install: a pid may have been reused since.
+            var commandLine = Path.Combine("/proc", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "cmdline");
             try
             {
-                using var leftover = Process.GetProcessById(pid);
-                leftover.Kill();
+                if (File.ReadAllText(commandLine).Contains(Prefix, StringComparison.Ordinal))
+                {
+                    using var leftover = Process.GetProcessById(pid);
+                    leftover.Kill();
+                }
             }
-            catch (ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
-                // Already gone, as it should be.
+                // Gone already, as it should be.
             }
         }
 
