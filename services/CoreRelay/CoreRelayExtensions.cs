@@ -50,6 +50,8 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<OriginCooldowns>();
         builder.Services.AddSingleton<SettlementQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SettlementQueue>());
+        builder.Services.AddSingleton<LeaseRenewer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRenewer>());
 
         // Registered after the settlement queue so it stops first: streams cancelled at shutdown
         // settle through a queue that is still draining.

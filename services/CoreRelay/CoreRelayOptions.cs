@@ -70,6 +70,12 @@ public sealed class CoreRelayOptions
     /// </summary>
     public List<string> MetricsTenants { get; set; } = [];
 
+    /// <summary>
+    /// How often open reservations of running streams are renewed; keep it well under auth-quota's
+    /// reservation TTL (10 minutes by default).
+    /// </summary>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>Non-streamed response bodies up to this size are scanned for <c>usage</c>.</summary>
     public int UsageScanCapBytes { get; set; } = 8 * 1024 * 1024;
 }

@@ -43,6 +43,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:ConnectTimeout must be positive.");
         }
 
+        if (options.LeaseRenewInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("CoreRelay:LeaseRenewInterval must be at least one second.");
+        }
+
         if (options.MaxAttempts is < 1 or > 10)
         {
             failures.Add("CoreRelay:MaxAttempts must be between 1 and 10.");

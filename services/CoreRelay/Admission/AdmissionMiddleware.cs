@@ -23,6 +23,7 @@ public sealed class AdmissionMiddleware(
     ClusterSignature signature,
     AuthQuotaClient authQuota,
     SettlementQueue settlements,
+    LeaseRenewer leases,
     TokenCounter tokens,
     CoreRelayMetrics metrics,
     AccessLog accessLog,
@@ -125,6 +126,7 @@ public sealed class AdmissionMiddleware(
             Activity = Activity.Current,
         };
         context.Features.Set(relay);
+        leases.Track(decision.ReservationId);
 
         // The client's key stops here; the origin sees only the core's own key.
         request.Headers.Remove(HeaderNames.Authorization);
@@ -210,6 +212,7 @@ public sealed class AdmissionMiddleware(
             outcome = accounting.RelayFailure ?? (clientGone ? "client_disconnected" : "completed_without_usage");
         }
 
+        leases.Forget(relay.Decision.ReservationId);
         settlements.Enqueue(new SettleRequest(relay.Decision.ReservationId, prompt, completion, forwarded, outcome));
 
         var model = relay.Summary.Model;

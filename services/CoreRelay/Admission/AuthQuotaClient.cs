@@ -70,6 +70,33 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
         return false;
     }
 
+    /// <summary>Extends an open reservation's TTL (a stream still running).</summary>
+    public async Task<Accounting.RenewResult> RenewAsync(string reservationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var message = Signed(HttpMethod.Post, QuotaRoutes.Renew(reservationId));
+            using var response = await http.SendAsync(message, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return Accounting.RenewResult.Renewed;
+            }
+
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return Accounting.RenewResult.Gone;
+            }
+
+            LogUnexpectedStatus(logger, (int)response.StatusCode);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(logger, ex);
+        }
+
+        return Accounting.RenewResult.Failed;
+    }
+
     private HttpRequestMessage Signed(HttpMethod method, string path)
     {
         var message = new HttpRequestMessage(method, path);
