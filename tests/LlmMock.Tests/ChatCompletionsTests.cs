@@ -155,6 +155,24 @@ public sealed class ChatCompletionsTests(MockFixture fixture) : IClassFixture<Mo
     }
 
     [Fact]
+    public async Task NullOrPartlessContent_CountsNoText()
+    {
+        using var client = fixture.CreateClient();
+        var body = """
+            {"model":"mock-gpt","max_tokens":1,"messages":[
+              {"role":"user","content":"go"},
+              {"role":"assistant","content":null,"tool_calls":[]},
+              {"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}
+            """;
+
+        using var response = await client.SendAsync(Chat.Completion(body));
+
+        var expected = TokenCounter.Default.CountChatPrompt(
+            [new ChatPromptMessage("user", "go"), new ChatPromptMessage("assistant", null), new ChatPromptMessage("user", string.Empty)]);
+        Assert.Equal(expected, (await Chat.JsonAsync(response)).GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task MaxCompletionTokens_WinsOverMaxTokens()
     {
         using var client = fixture.CreateClient();

@@ -64,7 +64,7 @@ public static class ChatCompletionsApi
         for (var i = 0; i < messages.Length; i++)
         {
             var message = request.Messages[i];
-            messages[i] = new ChatPromptMessage(message.Role, message.Text(), message.Name);
+            messages[i] = new ChatPromptMessage(message.Role, message.Content, message.Name);
         }
 
         var plan = planner.Plan(model, messages, request.MaxCompletionTokens ?? request.MaxTokens, request.N ?? 1, stops, pacing);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace AiCdn.LlmMock.ChatCompletions;
@@ -8,13 +7,11 @@ public sealed class ChatMessage
     [JsonPropertyName("role")]
     public string? Role { get; set; }
 
-    /// <summary>A string, or an array of content parts (<c>{"type":"text","text":...}</c>).</summary>
+    /// <summary>The message's text: the string content, or its text parts (<c>{"type":"text","text":...}</c>) joined.</summary>
     [JsonPropertyName("content")]
-    public JsonElement Content { get; set; }
+    [JsonConverter(typeof(ContentTextConverter))]
+    public string? Content { get; set; }
 
     [JsonPropertyName("name")]
     public string? Name { get; set; }
-
-    /// <summary>The message's text: the string content, or its text parts joined.</summary>
-    public string? Text() => ContentText.Of(Content);
 }
