@@ -1,7 +1,14 @@
 using System.Diagnostics.Metrics;
 using AiCdn.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace AiCdn.Observability.Tests;
 
@@ -122,6 +129,50 @@ public sealed class ServiceDefaultsTests
         var error = Assert.Throws<InvalidOperationException>(() => EnvironmentAliases.ToLogFormatName("xml"));
 
         Assert.Contains("json, systemd, simple", error.Message);
+    }
+
+    [Fact]
+    public async Task AddServiceDefaults_StandaloneWithoutOtelServiceName_NamesTheServiceAfterItsAssembly()
+    {
+        await using var app = Build("CoreRelay", new Dictionary<string, string?>());
+
+        var resource = app.Services.GetRequiredService<TracerProvider>().GetResource();
+        var attributes = resource.Attributes.ToDictionary(a => a.Key, a => a.Value);
+
+        Assert.Equal("core-relay", attributes["service.name"]);
+        Assert.Equal("aicdn", attributes["service.namespace"]);
+        Assert.True(attributes.ContainsKey("service.instance.id"));
+    }
+
+    [Fact]
+    public async Task AddServiceDefaults_OtelServiceNameAndInstanceId_WinAsAspireSetsThem()
+    {
+        await using var app = Build("CoreRelay", new Dictionary<string, string?>
+        {
+            ["OTEL_SERVICE_NAME"] = "core-relay-eu",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=replica-7",
+        });
+
+        var attributes = app.Services.GetRequiredService<TracerProvider>().GetResource().Attributes.ToDictionary(a => a.Key, a => a.Value);
+
+        Assert.Equal("core-relay-eu", attributes["service.name"]);
+        Assert.Equal("replica-7", attributes["service.instance.id"]);
+    }
+
+    [Fact]
+    public async Task AddServiceDefaults_LogFormatJson_SelectsTheJsonConsoleFormatter()
+    {
+        await using var app = Build("CoreRelay", new Dictionary<string, string?> { ["LOG_FORMAT"] = "json" });
+
+        Assert.Equal("json", app.Services.GetRequiredService<IOptions<ConsoleLoggerOptions>>().Value.FormatterName);
+    }
+
+    private static WebApplication Build(string applicationName, Dictionary<string, string?> configuration)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = applicationName, EnvironmentName = Environments.Production });
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.AddServiceDefaults();
+        return builder.Build();
     }
 
     private sealed class TempDirectory : IDisposable
