@@ -65,7 +65,9 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             if (outcome == SettleOutcome.Settled)
             {
                 // A repeated settle must still find the reservation for as long as it is remembered.
-                await db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(rememberMs));
+                // Nothing waits for this: the settlement is done, and the pointer outlives the
+                // reservation's TTL anyway if the command is lost.
+                _ = db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(rememberMs), flags: CommandFlags.FireAndForget);
             }
 
             return outcome;
@@ -87,7 +89,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             var renewed = (int)(await db.ScriptEvaluateAsync(LuaScripts.Renew, keys, [QuotaMath.UnixMs(now), reservationId, ttlMs])) == 1;
             if (renewed)
             {
-                await db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs));
+                _ = db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs), flags: CommandFlags.FireAndForget);
             }
 
             return renewed;

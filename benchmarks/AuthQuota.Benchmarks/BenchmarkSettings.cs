@@ -1,0 +1,28 @@
+using System.Globalization;
+
+namespace AiCdn.AuthQuota.Benchmarks;
+
+/// <summary>Command line: <c>--rate 2000 --duration 30 --warmup 5 [--redis host:port]</c>.</summary>
+public sealed record BenchmarkSettings(int Rate, TimeSpan Duration, TimeSpan Warmup, string? Redis)
+{
+    public static BenchmarkSettings Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}'. Usage: --rate 2000 --duration 30 --warmup 5 [--redis host:port]");
+            }
+
+            values[args[i][2..]] = args[i + 1];
+        }
+
+        int Number(string name, int fallback) => values.TryGetValue(name, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+        return new BenchmarkSettings(
+            Number("rate", 2000),
+            TimeSpan.FromSeconds(Number("duration", 30)),
+            TimeSpan.FromSeconds(Number("warmup", 5)),
+            values.GetValueOrDefault("redis"));
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using AiCdn.AuthQuota.Benchmarks;
+using HdrHistogram;
+using StackExchange.Redis;
+
+// auth-quota decision latency at a fixed rate (issue 4: p99 < 1 ms at 2,000 decisions/s against Redis).
+// Three targets, one after the other in one run, at the same rate:
+//   redis-ping       a bare Redis PING from StackExchange.Redis: the floor of any Redis round trip
+//   memory-store     authorize + settle over HTTP against auth-quota on its in-memory store
+//   redis-store      authorize + settle over HTTP against auth-quota on Redis (what the issue measures)
+var settings = BenchmarkSettings.Parse(args);
+await using var ownRedis = settings.Redis is null ? await RedisProcess.StartAsync() : null;
+var redisAddress = settings.Redis ?? ownRedis!.ConnectionString;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"rate {settings.Rate}/s, {settings.Duration.TotalSeconds:0} s measured after {settings.Warmup.TotalSeconds:0} s warm-up, Redis {redisAddress}, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}"));
+Console.WriteLine();
+Console.WriteLine("| target | operation | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | errors |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+
+await using (var ping = await ConnectionMultiplexer.ConnectAsync(redisAddress))
+{
+    var db = ping.GetDatabase();
+    await OpenLoop.RunAsync(settings.Rate, settings.Warmup, async _ => await db.PingAsync());
+    var histogram = OpenLoop.NewHistogram();
+    var errors = await OpenLoop.RunAsync(settings.Rate, settings.Duration, async scheduled =>
+    {
+        await db.PingAsync();
+        OpenLoop.Record(histogram, scheduled);
+    });
+    Print("redis-ping", "PING", histogram, errors);
+}
+
+foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis-store", redisAddress) })
+{
+    await using var server = await AuthQuotaServer.StartAsync(redis);
+    using var client = new CoreLikeClient(server.Address);
+    var authorize = OpenLoop.NewHistogram();
+    var settle = OpenLoop.NewHistogram();
+    var roundTrip = OpenLoop.NewHistogram();
+    var stream = 0;
+    async Task DecideAsync(long scheduled, bool record)
+    {
+        var id = await client.AuthorizeAsync(stream: Interlocked.Increment(ref stream) % 2 == 0);
+        if (record)
+        {
+            OpenLoop.Record(authorize, scheduled);
+        }
+
+        var settleStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        await client.SettleAsync(id);
+        if (record)
+        {
+            OpenLoop.Record(settle, settleStart);
+            OpenLoop.Record(roundTrip, scheduled);
+        }
+    }
+
+    await OpenLoop.RunAsync(settings.Rate, settings.Warmup, scheduled => DecideAsync(scheduled, record: false));
+    var errors = await OpenLoop.RunAsync(settings.Rate, settings.Duration, scheduled => DecideAsync(scheduled, record: true));
+    Print(target, "authorize", authorize, errors);
+    Print(target, "settle", settle, errors);
+    Print(target, "authorize + settle", roundTrip, errors);
+}
+
+static void Print(string target, string operation, LongHistogram histogram, int errors) =>
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {target} | {operation} | {histogram.GetValueAtPercentile(50)} | {histogram.GetValueAtPercentile(90)} | {histogram.GetValueAtPercentile(99)} | {histogram.GetValueAtPercentile(99.9)} | {histogram.GetMaxValue()} | {errors} |"));
