@@ -13,6 +13,7 @@
 #   --no-systemd           no units, no sysctl, no user: install under --prefix and run the services in
 #                          the foreground (Ctrl-C or SIGTERM stops them, draining streams first).
 #   --dry-run              print every step, change nothing.
+#   AICDN_START_TIMEOUT    seconds to wait for each service's /health (default 90).
 #
 # With systemd it: builds or takes a release, installs it under the prefix, writes one unit per
 # service (EnvironmentFile= the config dir's .env, LimitNOFILE=1048576, MemoryMax, Restart=always),
@@ -38,7 +39,8 @@ dry_run=0
 start_timeout=${AICDN_START_TIMEOUT:-90}
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  # The header comment is the usage text.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   exit "${1:-0}"
 }
 

@@ -16,6 +16,7 @@
 #
 #   --prefix DIR                 the install root given to deploy.sh (default: the one this copy of
 #                                the script lives in, else /opt/aicdn)
+#   AICDN_START_TIMEOUT          seconds to wait for a restarted service's /health (default 90)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,7 +24,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib/aicdn.sh"
 
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  # The header comment is the usage text.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   exit "${1:-0}"
 }
 
@@ -42,6 +44,7 @@ if [[ -z $prefix ]]; then
 fi
 command=${1:-}
 [[ -n $command ]] || usage 2
+[[ $command == -h || $command == --help || $command == help ]] && usage 0
 shift
 
 install=$prefix/install.env

@@ -24,7 +24,8 @@ artifacts=""
 services=("${AICDN_ALL_SERVICES[@]}")
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  # The header comment is the usage text.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   exit "${1:-0}"
 }
 

@@ -7,6 +7,9 @@ namespace AiCdn.Deploy.Tests;
 /// <summary>One node deployed by <c>scripts/deploy.sh --prefix ... --no-systemd</c>, running in the foreground.</summary>
 public sealed class BareNode(string name, string root) : IAsyncDisposable
 {
+    /// <summary>How long deploy.sh and manage.sh wait for a service's /health: generous, CI runs other suites beside this one.</summary>
+    private const string StartTimeoutSeconds = "180";
+
     private readonly StringBuilder _output = new();
     private Process? _process;
 
@@ -29,6 +32,7 @@ public sealed class BareNode(string name, string root) : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Repository.Root,
         };
+        start.Environment["AICDN_START_TIMEOUT"] = StartTimeoutSeconds;
         foreach (var argument in new[] { "scripts/deploy.sh", "--node-type", nodeType, "--config-dir", ConfigDirectory, "--prefix", Prefix, "--release", release, "--no-systemd" }.Concat(options))
         {
             start.ArgumentList.Add(argument);
@@ -42,7 +46,7 @@ public sealed class BareNode(string name, string root) : IAsyncDisposable
 
         await Wait.UntilAsync(
             () => Output.Contains("node ready", StringComparison.Ordinal) || _process.HasExited,
-            TimeSpan.FromMinutes(4),
+            TimeSpan.FromMinutes(8),
             $"deploy.sh ({Name}) to report the node ready.\n{Output}");
         if (_process.HasExited)
         {
@@ -58,7 +62,11 @@ public sealed class BareNode(string name, string root) : IAsyncDisposable
     }
 
     public Task<ProcessResult> ManageAsync(params string[] arguments) =>
-        Processes.RunAsync("bash", ["scripts/manage.sh", "--prefix", Prefix, .. arguments], TimeSpan.FromMinutes(4));
+        Processes.RunAsync(
+            "bash",
+            ["scripts/manage.sh", "--prefix", Prefix, .. arguments],
+            TimeSpan.FromMinutes(8),
+            environment: new Dictionary<string, string?> { ["AICDN_START_TIMEOUT"] = StartTimeoutSeconds });
 
     public string Logs()
     {
