@@ -101,6 +101,11 @@ write_file() {
 
 check_config() {
   step "configuration: $env_file"
+  # The config dir is handed to the aicdn group recursively: it must be AiCdn's own folder.
+  case "$(realpath -m "$config_dir")" in
+    / | /etc | /usr | /usr/* | /var | /opt | /home | /root | /boot | /bin | /sbin | /lib*)
+      aicdn_die "--config-dir $config_dir is a system folder; give AiCdn its own (e.g. /etc/aicdn-$node_type)" ;;
+  esac
   if [[ ! -f $env_file ]]; then
     if ((dry_run)); then
       printf '    [dry-run] %s is missing: it would be created from config/env.example, and the deploy would stop for you to fill it in\n' "$env_file"

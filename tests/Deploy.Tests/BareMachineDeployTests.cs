@@ -60,6 +60,21 @@ public sealed class BareMachineDeployTests(BareMachineFixture nodes)
     }
 
     [Fact]
+    public async Task DeploySh_Units_PassSystemdVerification()
+    {
+        // systemd's own parser: unknown keys, bad values and missing executables are reported.
+        var units = Directory.GetFiles(Path.Combine(nodes.Core.Prefix, "systemd"), "*.service")
+            .Concat(Directory.GetFiles(Path.Combine(nodes.Edge.Prefix, "systemd"), "*.service"))
+            .ToList();
+        Assert.Equal(4, units.Count);
+        foreach (var unit in units)
+        {
+            var result = await Processes.RunAsync("systemd-analyze", ["verify", unit], TimeSpan.FromMinutes(1), workingDirectory: Path.GetDirectoryName(unit));
+            Assert.True(result.ExitCode == 0 && result.StandardError.Trim().Length == 0, result.Describe($"systemd-analyze verify {Path.GetFileName(unit)}"));
+        }
+    }
+
+    [Fact]
     public async Task ManageSh_Status_ReportsEveryServiceHealthy()
     {
         var core = await nodes.Core.ManageAsync("status");
