@@ -138,13 +138,8 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
             reservation.ForgetMs = expires + QuotaMath.RetentionMs;
             if (reservation.Stream)
             {
-                foreach (var leases in new[] { tenant.Leases(KeyScope(reservation.KeyId)), tenant.Leases(TenantScope) })
-                {
-                    if (leases.ContainsKey(reservationId))
-                    {
-                        leases[reservationId] = expires;
-                    }
-                }
+                tenant.Leases(KeyScope(reservation.KeyId)).Renew(reservationId, expires);
+                tenant.Leases(TenantScope).Renew(reservationId, expires);
             }
 
             return ValueTask.FromResult(true);
@@ -192,10 +187,10 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
             var leases = tenant.Leases(name);
             if (mode != Mode.Peek)
             {
-                RemoveExpired(leases, now);
+                leases.Purge(now);
             }
 
-            var active = leases.Values.Count(expires => expires > now);
+            var active = leases.Active(now);
             var wait = mode == Mode.Stream && limits.MaxConcurrentStreams is { } maxStreams && active + 1 > maxStreams ? LimitReading.WhenAStreamEnds : 0;
             readings[QuotaReadings.Index(scope, LimitKind.ConcurrentStreams)] = new(limits.MaxConcurrentStreams, active, 0, wait);
         }
@@ -238,24 +233,13 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
             var leases = tenant.Leases(name);
             if (command.Stream)
             {
-                leases[command.ReservationId] = now + ttl;
+                leases.Set(command.ReservationId, now + ttl);
             }
 
             readings[QuotaReadings.Index(scope, LimitKind.ConcurrentStreams)] = new(limits.MaxConcurrentStreams, leases.Count, 0, 0);
         }
 
         return new QuotaReadings(readings);
-    }
-
-    private static void RemoveExpired(Dictionary<string, long> leases, long now)
-    {
-        foreach (var (id, expires) in leases)
-        {
-            if (expires <= now)
-            {
-                leases.Remove(id);
-            }
-        }
     }
 
     private static LimitReading ChargeBucket(TenantCounters tenant, string name, long? limit, long amount, long now)
@@ -317,7 +301,7 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
 
                 foreach (var (name, leases) in tenant.AllLeases.ToList())
                 {
-                    RemoveExpired(leases, now);
+                    leases.Purge(now);
                     if (leases.Count == 0)
                     {
                         tenant.AllLeases.Remove(name);
@@ -373,16 +357,67 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
 
         public Dictionary<string, long> Days { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, Dictionary<string, long>> AllLeases { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, LeaseSet> AllLeases { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, long> Leases(string scope)
+        public LeaseSet Leases(string scope)
         {
             if (!AllLeases.TryGetValue(scope, out var leases))
             {
-                AllLeases[scope] = leases = new Dictionary<string, long>(StringComparer.Ordinal);
+                AllLeases[scope] = leases = new LeaseSet();
             }
 
             return leases;
         }
+    }
+
+    /// <summary>
+    /// Stream leases by reservation id with their expiry. Remembers the earliest expiry, so
+    /// counting is O(1) until a lease has actually expired (then one scan removes the expired).
+    /// </summary>
+    private sealed class LeaseSet
+    {
+        private readonly Dictionary<string, long> _expiries = new(StringComparer.Ordinal);
+        private long _earliest = long.MaxValue;
+
+        public int Count => _expiries.Count;
+
+        public void Set(string id, long expires)
+        {
+            _expiries[id] = expires;
+            _earliest = Math.Min(_earliest, expires);
+        }
+
+        public void Renew(string id, long expires)
+        {
+            if (_expiries.ContainsKey(id))
+            {
+                _expiries[id] = expires;
+            }
+        }
+
+        public void Remove(string id) => _expiries.Remove(id);
+
+        public void Purge(long now)
+        {
+            if (now < _earliest)
+            {
+                return;
+            }
+
+            _earliest = long.MaxValue;
+            foreach (var (id, expires) in _expiries)
+            {
+                if (expires <= now)
+                {
+                    _expiries.Remove(id);
+                }
+                else
+                {
+                    _earliest = Math.Min(_earliest, expires);
+                }
+            }
+        }
+
+        public int Active(long now) => now < _earliest ? _expiries.Count : _expiries.Values.Count(expires => expires > now);
     }
 }
