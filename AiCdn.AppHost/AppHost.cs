@@ -30,13 +30,13 @@ var coreRelay = builder.AddProject<Projects.CoreRelay>("core-relay")
     .WithReference(authQuota).WaitFor(authQuota)
     .WithLlmOrigin(llmMock);
 
-// edge-gateway: the only public entry point, on a fixed port.
+// edge-gateway: the only public entry point, on a fixed port; metrics and health on its management port.
 builder.AddProject<Projects.EdgeGateway>("edge-gateway")
-    .WithHttpEndpoint(port: builder.EdgeHttpPort(), name: "http", isProxied: false)
-    .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health")
+    .WithEdgeEndpoints(builder.EdgeHttpPort())
+    .WithHttpHealthCheck("/health", endpointName: "management")
     .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
     .WithReference(coreRelay).WaitFor(coreRelay)
+    .WithCoreLink(coreRelay)
     .WithStartupBanner();
 
 builder.Build().Run();

@@ -13,6 +13,21 @@ public static class EdgeExtensions
             : throw new InvalidOperationException($"The edge port '{value}' is not a TCP port number.");
     }
 
+    /// <summary>
+    /// The public endpoint pinned to <paramref name="publicPort"/> (not proxied, so clients reach Kestrel
+    /// directly) and the only one exposed externally; the management endpoint (<c>METRICS_PORT</c>:
+    /// /metrics and the detailed /health) stays internal.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithEdgeEndpoints(this IResourceBuilder<ProjectResource> edge, int publicPort) =>
+        edge.WithHttpEndpoint(port: publicPort, name: "http", isProxied: false)
+            .WithEndpoint("http", endpoint => endpoint.IsExternal = true)
+            .WithHttpEndpoint(name: "management", env: "METRICS_PORT");
+
+    /// <summary>The edge reaches the core over its HTTP/2 cleartext endpoint (<c>h2c</c>), multiplexed.</summary>
+    public static IResourceBuilder<ProjectResource> WithCoreLink(this IResourceBuilder<ProjectResource> edge, IResourceBuilder<ProjectResource> core) =>
+        edge.WithEnvironment("CORE_NODE_HOST", $"http://_h2c.{core.Resource.Name}")
+            .WithEnvironment("CORE_TRANSPORT", "h2c");
+
     /// <summary>Logs where clients reach the edge once the application starts.</summary>
     public static IResourceBuilder<ProjectResource> WithStartupBanner(this IResourceBuilder<ProjectResource> edge)
     {

@@ -76,6 +76,8 @@ public sealed class Chain : IAsyncDisposable
                 {
                     ["Cluster:Secret"] = ClusterSecret,
                     ["Edge:CoreNodes"] = chain.Core.Address.ToString().TrimEnd('/'),
+                    // The edge's management listener (METRICS_PORT, default 9090) on a free port.
+                    ["Edge:ManagementListen"] = "127.0.0.1:0",
                 }, settings.Edge),
                 settings.EdgeServices);
             return chain;

@@ -1,5 +1,7 @@
+using System.Net;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 
 namespace AiCdn.EdgeGateway.Forwarding;
@@ -12,10 +14,8 @@ public static class CoreProxyConfig
 
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(EdgeOptions options)
     {
-        var cores = options.CoreNodes
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(ToUrl)
-            .ToList();
+        var transport = CoreTransports.TryParse(options.CoreTransport, out var parsed) ? parsed : CoreTransport.Http1;
+        TryParseNodes(options.CoreNodes, out var cores, out _, transport);
 
         var route = new RouteConfig
         {
@@ -32,15 +32,78 @@ public static class CoreProxyConfig
                 .ToDictionary(d => d.Id, d => d.Config),
             HttpRequest = new ForwarderRequestConfig
             {
+                // Five minutes of silence, not a cap on a stream's length.
                 ActivityTimeout = TimeSpan.FromMinutes(5),
                 AllowResponseBuffering = false,
+                Version = transport == CoreTransport.Http1 ? HttpVersion.Version11 : HttpVersion.Version20,
+                // h2c has no ALPN to negotiate with: HTTP/2 must be spoken from the first byte.
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             },
-            HttpClient = new HttpClientConfig { EnableMultipleHttp2Connections = true },
+            HttpClient = new HttpClientConfig
+            {
+                EnableMultipleHttp2Connections = true,
+                SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+            },
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = options.CoreHealthInterval,
+                    Timeout = options.CoreHealthTimeout,
+                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Path = options.CoreHealthPath,
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    ReactivationPeriod = TimeSpan.FromSeconds(30),
+                },
+                // With every core marked down, still try them all rather than answer 503 outright.
+                AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
+            },
         };
 
         return ([route], [cluster]);
     }
 
-    /// <summary>The original gave <c>host:port</c>; we also take URLs.</summary>
-    public static string ToUrl(string node) => node.Contains("://", StringComparison.Ordinal) ? node : "http://" + node;
+    /// <summary>
+    /// The original gave <c>host:port</c>; we also take URLs (and Aspire service-discovery names such as
+    /// <c>http://_h2c.core-relay</c>). Paths are refused: the cluster signature covers the path the core sees.
+    /// </summary>
+    public static bool TryParseNodes(string? value, out List<string> urls, out string? error, CoreTransport transport = CoreTransport.Http1)
+    {
+        urls = [];
+        error = null;
+        var nodes = (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (nodes.Length == 0)
+        {
+            error = "at least one core is required.";
+            return false;
+        }
+
+        foreach (var node in nodes)
+        {
+            var url = ToUrl(node, transport);
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                error = $"'{node}' is not host:port or an http(s) URL.";
+                return false;
+            }
+
+            if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
+            {
+                error = $"'{node}' has a path; give the core's scheme, host and port only.";
+                return false;
+            }
+
+            urls.Add(uri.GetLeftPart(UriPartial.Authority));
+        }
+
+        return true;
+    }
+
+    public static string ToUrl(string node, CoreTransport transport = CoreTransport.Http1) =>
+        node.Contains("://", StringComparison.Ordinal) ? node : (transport == CoreTransport.H2 ? "https://" : "http://") + node;
 }

@@ -4,11 +4,13 @@ using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace AiCdn.EdgeGateway.Forwarding;
 
-/// <summary>What the edge adds to every request it relays: the cluster signature and a request id.</summary>
+/// <summary>
+/// What the edge adds to every request it relays: the cluster signature and the client-traffic
+/// marker. The request id is settled earlier (<see cref="Telemetry.RequestIds"/>) and travels as a
+/// request header; X-Forwarded-For/Proto and W3C trace context are YARP's defaults.
+/// </summary>
 public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvider
 {
-    public const string RequestIdHeader = "x-request-id";
-
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -21,18 +23,16 @@ public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvi
     {
         context.AddRequestTransform(transform =>
         {
-            var headers = transform.ProxyRequest.Headers;
+            var proxyRequest = transform.ProxyRequest;
+            var headers = proxyRequest.Headers;
 
-            // A client cannot present its own signature: whatever it sent is replaced.
+            // A client cannot present its own signature: whatever it sent is replaced. The method is
+            // the one the core will see: a WebSocket upgrade becomes CONNECT over HTTP/2 (RFC 8441).
             headers.Remove(ClusterSignature.HeaderName);
             var path = transform.Path.HasValue ? transform.Path.Value! : "/";
-            headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create(transform.HttpContext.Request.Method, path));
+            headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create(proxyRequest.Method.Method, path));
 
-            if (!transform.HttpContext.Request.Headers.ContainsKey(RequestIdHeader))
-            {
-                headers.TryAddWithoutValidation(RequestIdHeader, transform.HttpContext.TraceIdentifier);
-            }
-
+            proxyRequest.Options.Set(CoreLinkRequest.Key, CoreLinkRequest.Proxied);
             return ValueTask.CompletedTask;
         });
     }

@@ -1,0 +1,37 @@
+using AiCdn.Common.Errors;
+using AiCdn.EdgeGateway.Streaming;
+
+namespace AiCdn.EdgeGateway;
+
+/// <summary>The errors only the edge produces, each with the status and code OpenAI clients act on.</summary>
+public static class EdgeErrors
+{
+    /// <summary>OpenAI's own code for 429s; clients back off on it.</summary>
+    public const string RateLimitCode = "rate_limit_exceeded";
+
+    public static OpenAiErrorResult RateLimited(string message, TimeSpan retryAfter) => new(
+        StatusCodes.Status429TooManyRequests,
+        new(message, OpenAiErrorTypes.RateLimit, null, RateLimitCode),
+        retryAfter);
+
+    public static OpenAiErrorResult Draining() => OpenAiErrors.Unavailable(
+        "This edge is shutting down; retry the request (it will reach another edge).", DrainingEvent.Code, TimeSpan.FromSeconds(1));
+
+    public static OpenAiErrorResult TooManyConnections() => OpenAiErrors.Unavailable(
+        "This edge has too many open connections; retry shortly.", "too_many_connections", TimeSpan.FromSeconds(1));
+
+    public static OpenAiErrorResult HeadersTooLarge(string detail) => new(
+        StatusCodes.Status431RequestHeaderFieldsTooLarge,
+        new($"The request headers are too large ({detail}).", OpenAiErrorTypes.InvalidRequest, null, "request_headers_too_large"));
+
+    public static OpenAiErrorResult BodyTooSlow() => new(
+        StatusCodes.Status408RequestTimeout,
+        new("The request body arrived too slowly.", OpenAiErrorTypes.InvalidRequest, null, "request_timeout"));
+
+    public static OpenAiErrorResult NoCore() => OpenAiErrors.Unavailable(
+        "No core relay is available.", "no_healthy_core", TimeSpan.FromSeconds(5));
+
+    public static OpenAiErrorResult WebSocketRequired() => new(
+        StatusCodes.Status426UpgradeRequired,
+        new("This endpoint speaks WebSocket: send an upgrade request (GET with Upgrade: websocket).", OpenAiErrorTypes.InvalidRequest, null, "websocket_required"));
+}

@@ -1,0 +1,129 @@
+using System.Net.Http;
+using AiCdn.Common.Errors;
+using AiCdn.EdgeGateway.Telemetry;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace AiCdn.EdgeGateway.Forwarding;
+
+/// <summary>
+/// Tries another core when one cannot be connected to: at that point nothing has reached the core or
+/// the client, so a retry cannot double a generation. Runs before YARP's load balancing, so each
+/// attempt picks among the cores not yet tried; passive health checks see every failure. Errors YARP
+/// leaves as bare statuses get OpenAI's body.
+/// </summary>
+public sealed partial class CoreFailoverMiddleware(
+    RequestDelegate next,
+    EdgeMetrics metrics,
+    IOptions<EdgeOptions> options,
+    ILogger<CoreFailoverMiddleware> logger)
+{
+    private const int InMemoryBodyBytes = 64 * 1024;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var all = proxy.AvailableDestinations;
+        if (all.Count == 0)
+        {
+            await EdgeErrors.NoCore().ExecuteAsync(context);
+            return;
+        }
+
+        var settings = options.Value;
+        var maxAttempts = Math.Min(settings.CoreMaxAttempts, all.Count);
+        if (maxAttempts > 1 && context.Request.ContentLength != 0 && !context.WebSockets.IsWebSocketRequest)
+        {
+            // A retry must send the same body again. Chat requests are small; larger ones spill to a
+            // temporary file, and the edge's body limit bounds both.
+            context.Request.EnableBuffering(InMemoryBodyBytes, settings.Limits.MaxRequestBodySize);
+        }
+
+        List<DestinationState>? tried = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (tried is not null)
+            {
+                proxy.AvailableDestinations = Remaining(all, tried);
+            }
+
+            await next(context);
+
+            var error = context.Features.Get<IForwarderErrorFeature>();
+            if (error is null)
+            {
+                return;
+            }
+
+            if (attempt < maxAttempts && !context.Response.HasStarted && IsConnectFailure(error) && proxy.ProxiedDestination is { } failed)
+            {
+                (tried ??= []).Add(failed);
+                metrics.Failover();
+                LogFailover(logger, failed.DestinationId, attempt, error.Exception?.Message);
+
+                context.Response.Clear();
+                context.Features.Set<IForwarderErrorFeature?>(null);
+                if (context.Request.Body.CanSeek)
+                {
+                    context.Request.Body.Position = 0;
+                }
+
+                continue;
+            }
+
+            await ReplaceBareErrorAsync(context, error);
+            return;
+        }
+    }
+
+    /// <summary>True only when the core was never reached: refused, unreachable, timed out connecting, TLS failed.</summary>
+    public static bool IsConnectFailure(IForwarderErrorFeature error) =>
+        error.Error is ForwarderError.Request
+        && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
+
+    private static List<DestinationState> Remaining(IReadOnlyList<DestinationState> all, List<DestinationState> tried)
+    {
+        var remaining = new List<DestinationState>(all.Count);
+        foreach (var destination in all)
+        {
+            if (!tried.Contains(destination))
+            {
+                remaining.Add(destination);
+            }
+        }
+
+        return remaining;
+    }
+
+    private Task ReplaceBareErrorAsync(HttpContext context, IForwarderErrorFeature error)
+    {
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        {
+            return Task.CompletedTask;
+        }
+
+        var status = context.Response.StatusCode;
+        OpenAiErrorResult? result = error.Error switch
+        {
+            ForwarderError.RequestTimedOut => OpenAiErrors.GatewayTimeout("The core relay did not answer in time."),
+            ForwarderError.RequestBodyClient when status == StatusCodes.Status413PayloadTooLarge => OpenAiErrors.RequestTooLarge(options.Value.Limits.MaxRequestBodySize),
+            ForwarderError.RequestBodyClient when status == StatusCodes.Status408RequestTimeout => EdgeErrors.BodyTooSlow(),
+            ForwarderError.RequestBodyClient => OpenAiErrors.InvalidJson("the request body could not be read"),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => null,
+            _ when status >= 500 => OpenAiErrors.BadGateway("The core relay could not be reached."),
+            _ => null,
+        };
+
+        if (result is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        context.Response.Clear();
+        return result.ExecuteAsync(context);
+    }
+
+    [LoggerMessage(EventId = 20, EventName = "CoreFailover", Level = LogLevel.Warning, Message = "Core {Destination} could not be reached (attempt {Attempt}: {Reason}); trying another core.")]
+    private static partial void LogFailover(ILogger logger, string destination, int attempt, string? reason);
+}

@@ -1,0 +1,65 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using AiCdn.EdgeGateway.Draining;
+using AiCdn.EdgeGateway.Telemetry;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace AiCdn.EdgeGateway.Forwarding;
+
+/// <summary>
+/// The edge → core connections: HTTP/2 multiplexed over several connections when the transport is
+/// h2c or h2, TCP_NODELAY, HTTP/2 keep-alive pings so idle links stay warm, the edge's client
+/// certificate for the core's mutual TLS, and the cores' CA when one is configured.
+/// </summary>
+public sealed class CoreHttpClientFactory(
+    IOptions<EdgeOptions> options,
+    EdgeMetrics metrics,
+    DrainCoordinator drain,
+    TimeProvider time,
+    ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+{
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        var settings = options.Value;
+
+        handler.ConnectCallback = CoreSockets.Connector(settings.CoreConnectTimeout);
+        handler.KeepAlivePingDelay = settings.CoreKeepAlivePingDelay;
+        handler.KeepAlivePingTimeout = settings.CoreKeepAlivePingTimeout;
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+        handler.PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5);
+        // Lets connections follow DNS or discovery changes without cutting streams (a pooled
+        // connection is retired only once its streams are done).
+        handler.PooledConnectionLifetime = TimeSpan.FromMinutes(15);
+
+        if (CoreTransports.Parse(settings.CoreTransport) == CoreTransport.H2)
+        {
+            handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            if (!string.IsNullOrEmpty(settings.CoreClientCertificateFile))
+            {
+                handler.SslOptions.ClientCertificates = [LoadClientCertificate(settings.CoreClientCertificateFile, settings.CoreClientKeyFile!)];
+            }
+
+            if (!string.IsNullOrEmpty(settings.CoreCaFile))
+            {
+                var authority = X509Certificate2.CreateFromPem(File.ReadAllText(settings.CoreCaFile));
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    CoreCertificates.IsTrusted(certificate, errors, authority);
+            }
+        }
+    }
+
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
+        new CoreLinkHandler(handler, metrics, drain, time);
+
+    private static X509Certificate2 LoadClientCertificate(string certificateFile, string keyFile)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+
+        // SslStream needs the key in a persisted form on some platforms (Windows); a PKCS#12 round
+        // trip gives it one everywhere.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+    }
+}

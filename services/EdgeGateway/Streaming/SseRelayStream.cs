@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using AiCdn.EdgeGateway.Telemetry;
+
+namespace AiCdn.EdgeGateway.Streaming;
+
+/// <summary>
+/// The core's event-stream body as the edge reads it: bytes pass through untouched (YARP writes and
+/// flushes each read to the client at once), while <see cref="SseBoundaryScanner"/> follows the event
+/// boundaries. When the drain deadline passes, the stream ends at the next boundary with
+/// <see cref="DrainingEvent"/> and the core's side is aborted, so the client sees a complete
+/// response that says why it ended instead of a cut connection. Reads allocate nothing: the async
+/// state machine is pooled.
+/// </summary>
+public sealed class SseRelayStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly EdgeMetrics _metrics;
+    private readonly bool _countsAsClientStream;
+    private readonly Lock _gate = new();
+    private CancellationTokenRegistration _deadline;
+    private SseBoundaryScanner _scanner = SseBoundaryScanner.Start;
+    private bool _drainRequested;
+    private bool _upstreamAborted;
+    private int _injected = -1;
+    private bool _ended;
+    private int _disposed;
+
+    public SseRelayStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream)
+    {
+        _inner = inner;
+        _metrics = metrics;
+        _countsAsClientStream = countsAsClientStream;
+        if (countsAsClientStream)
+        {
+            metrics.StreamOpened();
+        }
+
+        _deadline = drainDeadline.UnsafeRegister(static state => ((SseRelayStream)state!).OnDrainDeadline(), this);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return 0;
+            }
+
+            if (_drainRequested && _scanner.AtBoundary)
+            {
+                BeginDrainingEvent();
+            }
+
+            if (_injected >= 0)
+            {
+                // A zero-byte read asks whether data is ready: it is.
+                return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
+            }
+        }
+
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch (Exception) when (Volatile.Read(ref _upstreamAborted))
+        {
+            // We aborted the core's side ourselves at a boundary: now the closing event.
+            lock (_gate)
+            {
+                BeginDrainingEvent();
+                return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
+            }
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return read;
+        }
+
+        lock (_gate)
+        {
+            if (read == 0)
+            {
+                if (_upstreamAborted)
+                {
+                    // The abort surfaced as an end of stream rather than an exception.
+                    BeginDrainingEvent();
+                    return CopyDrainingEvent(buffer.Span);
+                }
+
+                _ended = true;
+                return 0;
+            }
+
+            var bytes = buffer.Span[..read];
+            if (!_drainRequested)
+            {
+                _scanner.Advance(bytes);
+                return read;
+            }
+
+            // Draining: pass the rest of the current event, then close with the error event.
+            var end = _scanner.AdvanceToBoundary(bytes);
+            if (end < 0)
+            {
+                return read;
+            }
+
+            BeginDrainingEvent();
+            return end > 0 ? end : CopyDrainingEvent(buffer.Span);
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("The relay reads event streams asynchronously only.");
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _deadline.Dispose();
+            _inner.Dispose();
+            if (_countsAsClientStream)
+            {
+                _metrics.StreamClosed();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void OnDrainDeadline()
+    {
+        lock (_gate)
+        {
+            if (_ended || _drainRequested)
+            {
+                return;
+            }
+
+            _drainRequested = true;
+            if (_scanner.AtBoundary)
+            {
+                // Possibly a read is waiting on a silent core: abort it so the next read closes now.
+                AbortUpstream();
+            }
+        }
+    }
+
+    private void BeginDrainingEvent()
+    {
+        if (_injected < 0)
+        {
+            _injected = 0;
+            _metrics.StreamDrained();
+            AbortUpstream();
+        }
+    }
+
+    private void AbortUpstream()
+    {
+        if (!_upstreamAborted)
+        {
+            Volatile.Write(ref _upstreamAborted, true);
+
+            // Disposing the response stream resets the HTTP/2 stream (or closes the HTTP/1.1
+            // connection): the core sees the client gone and settles what it produced.
+            _inner.Dispose();
+        }
+    }
+
+    private int CopyDrainingEvent(Span<byte> destination)
+    {
+        var remaining = DrainingEvent.Bytes[_injected..];
+        var count = Math.Min(remaining.Length, destination.Length);
+        remaining[..count].CopyTo(destination);
+        _injected += count;
+        if (_injected == DrainingEvent.Bytes.Length)
+        {
+            _ended = true;
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,16 @@
+namespace AiCdn.EdgeGateway.Telemetry;
+
+/// <summary>The <c>limit</c> label of <c>aicdn.ratelimit.rejections</c>: a closed set.</summary>
+public static class LimitKinds
+{
+    public const string Global = "global";
+    public const string IpRate = "ip_rate";
+    public const string IpConcurrency = "ip_concurrency";
+    public const string Connections = "connections";
+    public const string UpgradedConnections = "upgraded_connections";
+    public const string HeaderSize = "header_size";
+    public const string HeaderCount = "header_count";
+    public const string BodySize = "body_size";
+    public const string Draining = "draining";
+    public const string WebSocketConcurrency = "websocket_concurrency";
+}

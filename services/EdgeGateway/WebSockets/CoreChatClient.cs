@@ -1,0 +1,82 @@
+using System.Net.Http.Headers;
+using AiCdn.Common.Security;
+using AiCdn.EdgeGateway.Forwarding;
+using AiCdn.EdgeGateway.Telemetry;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy;
+
+namespace AiCdn.EdgeGateway.WebSockets;
+
+/// <summary>
+/// Sends a chat socket's request to a core as an ordinary streamed <c>POST /v1/chat/completions</c>,
+/// through the same YARP cluster the HTTP routes use: its connections (h2c / h2 / HTTP/1.1), its
+/// healthy destinations, the same drain-aware stream handling. Signed like every relayed request;
+/// the client's key, address and the request id go with it. Another core is tried while none could
+/// be connected to.
+/// </summary>
+public sealed partial class CoreChatClient(
+    IProxyStateLookup proxyState,
+    ClusterSignature signature,
+    IOptions<EdgeOptions> options,
+    EdgeMetrics metrics,
+    ILogger<CoreChatClient> logger)
+{
+    public const string Path = "/v1/chat/completions";
+
+    private int _next;
+
+    public async Task<HttpResponseMessage> SendAsync(HttpContext upgrade, byte[] body, string requestId, CancellationToken cancellationToken)
+    {
+        if (!proxyState.TryGetCluster(CoreProxyConfig.ClusterId, out var cluster))
+        {
+            throw new InvalidOperationException("The cores cluster is not configured.");
+        }
+
+        var model = cluster.Model;
+        var destinations = cluster.DestinationsState.AvailableDestinations;
+        if (destinations.Count == 0)
+        {
+            throw new HttpRequestException(HttpRequestError.ConnectionError, "No core relay is available.");
+        }
+
+        var attempts = Math.Min(options.Value.CoreMaxAttempts, destinations.Count);
+        var first = (int)((uint)Interlocked.Increment(ref _next) % (uint)destinations.Count);
+        for (var attempt = 0; ; attempt++)
+        {
+            var destination = destinations[(first + attempt) % destinations.Count];
+            using var request = CreateRequest(upgrade, destination.Model.Config.Address, model.Config.HttpRequest, body, requestId);
+            try
+            {
+                return await model.HttpClient.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException ex) when (attempt + 1 < attempts && ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
+            {
+                metrics.Failover();
+                LogFailover(logger, destination.DestinationId, ex.Message);
+            }
+        }
+    }
+
+    private HttpRequestMessage CreateRequest(HttpContext upgrade, string address, Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig? config, byte[] body, string requestId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, address.TrimEnd('/') + Path)
+        {
+            Content = new ByteArrayContent(body),
+            Version = config?.Version ?? System.Net.HttpVersion.Version11,
+            VersionPolicy = config?.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        request.Headers.TryAddWithoutValidation(HeaderNames.Authorization, (string?)upgrade.Request.Headers.Authorization);
+        request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", Path));
+        request.Headers.TryAddWithoutValidation(RequestIds.HeaderName, requestId);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", upgrade.Connection.RemoteIpAddress?.ToString());
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", upgrade.Request.Scheme);
+        request.Options.Set(CoreLinkRequest.Key, CoreLinkRequest.WebSocketChat);
+        return request;
+    }
+
+    [LoggerMessage(EventId = 50, EventName = "WebSocketChatFailover", Level = LogLevel.Warning, Message = "Core {Destination} could not be reached for a WebSocket chat request ({Reason}); trying another core.")]
+    private static partial void LogFailover(ILogger logger, string destination, string reason);
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using AiCdn.EdgeGateway.Forwarding;
+using AiCdn.EdgeGateway.Telemetry;
+using AiCdn.EdgeGateway.Tests.Support;
+using AiCdn.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Yarp.ReverseProxy;
+
+namespace AiCdn.EdgeGateway.Tests;
+
+/// <summary>Two cores: when one stops, requests fail over to the other before anything reaches the client.</summary>
+public sealed class FailoverTests
+{
+    [Fact]
+    public async Task OneCoreStopped_EveryRequestSucceedsOnTheOther()
+    {
+        var first = FreePort.Next();
+        var second = FreePort.Next();
+        var seenBySecond = new CoreObserver();
+        await using var chain = await EdgeChains.StartAsync(
+            new()
+            {
+                ["Edge:CoreNodes"] = $"http://127.0.0.1:{first},http://127.0.0.1:{second}",
+                ["Edge:CoreTransport"] = "h2c",
+                // Health checks must not hide the stopped core: failover alone has to save the requests.
+                ["Edge:CoreHealthInterval"] = "00:05:00",
+            },
+            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{first}" });
+        var secondCore = await ExtraHosts.StartCoreAsync(chain, new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
+        var secondStopped = false;
+        try
+        {
+        using var failovers = new MetricCollector<long>(chain.Edge.Services.GetRequiredService<IMeterFactory>(), EdgeMetrics.MeterName, "aicdn.failovers");
+        using var client = chain.CreateEdgeClient();
+
+        // Both cores serve while both run.
+        await Wait.UntilAsync(async () =>
+        {
+            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+            return !seenBySecond.Requests.IsEmpty;
+        }, Timeouts.Long, "the second core served a request");
+
+        await secondCore.DisposeAsync();
+        secondStopped = true;
+        var requests = 0;
+        while (failovers.GetMeasurementSnapshot().Count == 0)
+        {
+            Assert.True(++requests <= 60, "no request was ever sent to the stopped core");
+            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+        }
+        }
+        finally
+        {
+            if (!secondStopped)
+            {
+                await secondCore.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<HttpStatusCode> StreamAsync(HttpClient client)
+    {
+        using var response = await client.SendAsync(ChatRequests.Streamed(tokens: 3), HttpCompletionOption.ResponseHeadersRead, Timeouts.Token());
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var events = await SseClient.ReadAllAsync(response, Timeouts.Token());
+            Assert.Equal("[DONE]", events[^1].Data);
+        }
+
+        return response.StatusCode;
+    }
+}

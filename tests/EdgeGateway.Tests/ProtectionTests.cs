@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using AiCdn.EdgeGateway.Hosting;
+using AiCdn.EdgeGateway.Tests.Support;
+using AiCdn.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiCdn.EdgeGateway.Tests;
+
+/// <summary>Each limit refuses with the right status, headers and OpenAI body, is counted, and admits again after its window.</summary>
+public sealed class ProtectionTests
+{
+    [Fact]
+    public async Task GlobalRate_BurstSpent_429WithRetryAfterThenAdmitsAfterWindow()
+    {
+        var time = EdgeChains.Clock();
+        await using var chain = await EdgeChains.StartAsync(new()
+        {
+            ["Edge:Limits:GlobalRequestsPerSecond"] = "1",
+            ["Edge:Limits:GlobalBurst"] = "2",
+            ["Edge:Limits:PerIpRequestsPerSecond"] = "0",
+        }, time);
+        using var rejections = chain.Edge.Rejections();
+        using var client = chain.CreateEdgeClient();
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+        using (var refused = await client.SendAsync(ChatRequests.Models(), Timeouts.Token()))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            var error = await refused.ErrorAsync();
+            Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
+            Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
+        }
+
+        Assert.Equal(1, rejections.Count("global"));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+    }
+
+    [Fact]
+    public async Task ClientRate_BurstSpent_429ThenAdmitsAfterWindow()
+    {
+        var time = EdgeChains.Clock();
+        await using var chain = await EdgeChains.StartAsync(new()
+        {
+            ["Edge:Limits:PerIpRequestsPerSecond"] = "1",
+            ["Edge:Limits:PerIpBurst"] = "1",
+        }, time);
+        using var rejections = chain.Edge.Rejections();
+        using var client = chain.CreateEdgeClient();
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+        using (var refused = await client.SendAsync(ChatRequests.Models(), Timeouts.Token()))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+
+        Assert.Equal(1, rejections.Count("ip_rate"));
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(client));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+    }
+
+    [Fact]
+    public async Task ClientConcurrency_StreamOpen_SecondRequest429UntilItEnds()
+    {
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:PerIpConcurrentRequests"] = "1" });
+        using var rejections = chain.Edge.Rejections();
+        using var client = chain.CreateEdgeClient();
+
+        using var stream = await client.SendAsync(ChatRequests.Streamed(tokens: 30, intervalMs: 50), HttpCompletionOption.ResponseHeadersRead, Timeouts.Token());
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        using (var refused = await client.SendAsync(ChatRequests.Models(), Timeouts.Token()))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal("rate_limit_exceeded", (await refused.ErrorAsync()).GetProperty("code").GetString());
+        }
+
+        var events = await SseClient.ReadAllAsync(stream, Timeouts.Token());
+        Assert.Equal("[DONE]", events[^1].Data);
+        Assert.Equal(1, rejections.Count("ip_concurrency"));
+        await Wait.UntilAsync(async () => await StatusAsync(client) == HttpStatusCode.OK, Timeouts.Short, "a request is admitted once the stream has ended");
+    }
+
+    [Fact]
+    public async Task MaxConnections_Exceeded_503AndCloseThenAdmitsWhenOneCloses()
+    {
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:MaxConnections"] = "1" });
+        using var rejections = chain.Edge.Rejections();
+        var gate = chain.Edge.Services.GetRequiredService<ConnectionGate>();
+
+        var first = chain.CreateEdgeClient();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(first));
+
+        using (var second = chain.CreateEdgeClient())
+        using (var refused = await second.SendAsync(ChatRequests.Models(), Timeouts.Token()))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.True(refused.Headers.ConnectionClose, "Connection: close");
+            Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.Equal("too_many_connections", (await refused.ErrorAsync()).GetProperty("code").GetString());
+        }
+
+        Assert.Equal(1, rejections.Count("connections"));
+        first.Dispose();
+        await Wait.UntilAsync(() => gate.Open == 0, Timeouts.Short, "both client connections are closed");
+        using var third = chain.CreateEdgeClient();
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(third));
+    }
+
+    [Fact]
+    public async Task Headers_TooManyOrTooLarge_431WithOpenAiBody()
+    {
+        await using var chain = await EdgeChains.StartAsync(new()
+        {
+            ["Edge:Limits:MaxRequestHeaderCount"] = "20",
+            ["Edge:Limits:MaxRequestHeadersTotalSize"] = "4096",
+        });
+        using var rejections = chain.Edge.Rejections();
+        using var client = chain.CreateEdgeClient();
+
+        using var many = ChatRequests.Models();
+        for (var i = 0; i < 25; i++)
+        {
+            many.Headers.TryAddWithoutValidation($"x-extra-{i}", "1");
+        }
+
+        using var large = ChatRequests.Models();
+        large.Headers.TryAddWithoutValidation("x-large", new string('a', 5000));
+
+        using var manyResponse = await client.SendAsync(many, Timeouts.Token());
+        using var largeResponse = await client.SendAsync(large, Timeouts.Token());
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, manyResponse.StatusCode);
+        Assert.Equal("request_headers_too_large", (await manyResponse.ErrorAsync()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, largeResponse.StatusCode);
+        Assert.Equal(1, rejections.Count("header_count"));
+        Assert.Equal(1, rejections.Count("header_size"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+    }
+
+    [Fact]
+    public async Task Body_OverLimitDeclaredOrChunked_413WithOpenAiBody()
+    {
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:MaxRequestBodySize"] = "2048" });
+        using var client = chain.CreateEdgeClient();
+        var body = "{\"model\":\"mock-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('x', 4000) + "\"}]}";
+
+        using var declared = ChatRequests.Streamed(tokens: 1);
+        declared.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var declaredResponse = await client.SendAsync(declared, Timeouts.Token());
+
+        using var chunked = ChatRequests.Streamed(tokens: 1);
+        chunked.Content = new UnknownLengthContent(Encoding.UTF8.GetBytes(body));
+        using var chunkedResponse = await client.SendAsync(chunked, Timeouts.Token());
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declaredResponse.StatusCode);
+        Assert.Equal("request_too_large", (await declaredResponse.ErrorAsync()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunkedResponse.StatusCode);
+        Assert.Equal("request_too_large", (await chunkedResponse.ErrorAsync()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Slowloris_HeadersNeverFinish_ConnectionCutWhileOthersStream()
+    {
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:RequestHeadersTimeout"] = "00:00:02" });
+        using var slow = new TcpClient();
+        await slow.ConnectAsync(IPAddress.Loopback, chain.Edge.Address.Port);
+        var started = DateTime.UtcNow;
+        var socket = slow.GetStream();
+        await socket.WriteAsync("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a"u8.ToArray());
+
+        using var client = chain.CreateEdgeClient();
+        using var response = await client.SendAsync(ChatRequests.Streamed(tokens: 10, intervalMs: 100), HttpCompletionOption.ResponseHeadersRead, Timeouts.Token());
+        var events = await SseClient.ReadAllAsync(response, Timeouts.Token());
+        Assert.Equal("[DONE]", events[^1].Data);
+
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(Timeouts.Short);
+        try
+        {
+            while (await socket.ReadAsync(buffer, timeout.Token) > 0)
+            {
+                // Kestrel may answer 408 before closing; what matters is that it closes.
+            }
+        }
+        catch (IOException)
+        {
+            // A reset is a cut too.
+        }
+
+        Assert.False(timeout.IsCancellationRequested, "the slow connection was not closed");
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1.5), "closed by the header timeout, not at once");
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client)
+    {
+        using var request = ChatRequests.Models();
+        using var response = await client.SendAsync(request, Timeouts.Token());
+        return response.StatusCode;
+    }
+
+    private sealed class UnknownLengthContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

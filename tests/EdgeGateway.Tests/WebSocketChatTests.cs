@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text.Json;
+using AiCdn.EdgeGateway.Tests.Support;
+using AiCdn.Testing;
+
+namespace AiCdn.EdgeGateway.Tests;
+
+/// <summary>Chat completions over one WebSocket, relayed as ordinary streamed requests through the real core.</summary>
+public sealed class WebSocketChatTests : IAsyncLifetime
+{
+    private Chain _chain = null!;
+
+    public async Task InitializeAsync() => _chain = await Chain.StartAsync(new ChainSettings
+    {
+        // Slow enough that the three requests overlap on the socket.
+        Mock = new() { ["Mock:TokenIntervalMs"] = "30" },
+    });
+
+    public async Task DisposeAsync() => await _chain.DisposeAsync();
+
+    [Fact]
+    public async Task SeveralRequests_OneSocket_EachStreamsDeltasThenDoneWithUsage()
+    {
+        await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address);
+
+        await socket.SendRequestAsync("a", tokens: 6);
+        await socket.SendRequestAsync("b", tokens: 9);
+        await socket.SendRequestAsync("c", tokens: 4);
+        var messages = await socket.ReceiveUntilFinishedAsync("a", "b", "c");
+
+        foreach (var (id, tokens) in new[] { ("a", 6), ("b", 9), ("c", 4) })
+        {
+            var mine = messages.Where(m => m.GetProperty("id").GetString() == id).ToList();
+            var done = Assert.Single(mine, m => m.GetProperty("type").GetString() == "done");
+            Assert.Equal(tokens, done.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+            Assert.True(done.GetProperty("usage").GetProperty("prompt_tokens").GetInt32() > 0);
+            Assert.Equal("length", done.GetProperty("finish_reason").GetString());
+            var deltas = mine.Where(m => m.GetProperty("type").GetString() == "delta").ToList();
+            Assert.NotEmpty(deltas);
+            Assert.All(deltas, d => Assert.False(string.IsNullOrEmpty(d.GetProperty("content").GetString())));
+            Assert.True(mine.IndexOf(done) == mine.Count - 1, $"request {id}: done is its last message");
+        }
+
+        // They ran at once: the first message of the last request came before the first request finished.
+        var firstOfC = messages.FindIndex(m => m.GetProperty("id").GetString() == "c");
+        var doneOfA = messages.FindIndex(m => m.GetProperty("id").GetString() == "a" && m.GetProperty("type").GetString() == "done");
+        Assert.True(firstOfC < doneOfA, "the requests were interleaved on the socket");
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task BadMessages_AnsweredWithErrorMessages_SocketStaysUsable()
+    {
+        await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address);
+
+        await socket.SendAsync("{not json");
+        var invalid = await socket.ReceiveAsync();
+        await socket.SendAsync("""{"id":"m","model":"no-such-model","messages":[{"role":"user","content":"x"}]}""");
+        var fromOrigin = await socket.ReceiveAsync();
+        await socket.SendRequestAsync("ok", tokens: 2);
+        var afterwards = await socket.ReceiveUntilFinishedAsync("ok");
+
+        Assert.Equal("error", invalid!.Value.GetProperty("type").GetString());
+        Assert.Equal(JsonValueKind.Null, invalid.Value.GetProperty("id").ValueKind);
+        Assert.Equal("invalid_json", invalid.Value.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("error", fromOrigin!.Value.GetProperty("type").GetString());
+        Assert.Equal("m", fromOrigin.Value.GetProperty("id").GetString());
+        Assert.Equal(404, fromOrigin.Value.GetProperty("status").GetInt32());
+        Assert.Equal("model_not_found", fromOrigin.Value.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("done", afterwards[^1].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownKey_CoreRefusesEachRequest_AsErrorMessage()
+    {
+        await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address, key: "sk-aicdn-not-a-real-key");
+
+        await socket.SendRequestAsync("k", tokens: 2);
+        var message = await socket.ReceiveAsync();
+
+        Assert.Equal("error", message!.Value.GetProperty("type").GetString());
+        Assert.Equal(401, message.Value.GetProperty("status").GetInt32());
+        Assert.Equal("invalid_api_key", message.Value.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_RunningRequest_EndsWithCanceledError()
+    {
+        await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address);
+
+        await socket.SendRequestAsync("long", tokens: 500);
+        var first = await socket.ReceiveAsync();
+        await socket.SendAsync("""{"type":"cancel","id":"long"}""");
+        var messages = await socket.ReceiveUntilFinishedAsync("long");
+
+        Assert.Equal("delta", first!.Value.GetProperty("type").GetString());
+        Assert.Equal("error", messages[^1].GetProperty("type").GetString());
+        Assert.Equal("canceled", messages[^1].GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Upgrade_WithoutKeyOrWithoutUpgrade_RefusedWithOpenAiStatus()
+    {
+        Assert.Equal(401, await ChatSocket.RefusedStatusAsync(_chain.Edge.Address, key: null));
+
+        using var client = _chain.CreateEdgeClient();
+        using var plain = await client.GetAsync("/v1/ws/chat", Timeouts.Token());
+        Assert.Equal(HttpStatusCode.UpgradeRequired, plain.StatusCode);
+        Assert.Equal("websocket_required", (await plain.ErrorAsync()).GetProperty("code").GetString());
+    }
+}
