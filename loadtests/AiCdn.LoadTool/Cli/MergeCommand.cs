@@ -28,6 +28,11 @@ public sealed class MergeCommand : AsyncCommand<MergeCommand.Settings>
         }
 
         var merged = ResultMath.Merge(shards);
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Console.Profile.Width = 160;
+        }
+
         ConsoleReport.Write(AnsiConsole.Console, merged);
         if (settings.Json is { } json)
         {

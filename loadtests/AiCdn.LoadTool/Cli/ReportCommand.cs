@@ -39,7 +39,6 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
 
         var comparison = new Comparison(results, settings.Baseline);
         var markdown = comparison.ToMarkdown();
-        AnsiConsole.Console.Profile.Width = Math.Max(AnsiConsole.Console.Profile.Width, 200);
         Console.Out.Write(markdown);
         if (settings.Markdown is { } md)
         {
