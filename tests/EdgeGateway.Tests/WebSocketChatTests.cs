@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using AiCdn.Testing;
 
 namespace AiCdn.EdgeGateway.Tests;
@@ -96,6 +98,26 @@ public sealed class WebSocketChatTests : IAsyncLifetime
         Assert.Equal("delta", first!.Value.GetProperty("type").GetString());
         Assert.Equal("error", messages[^1].GetProperty("type").GetString());
         Assert.Equal("canceled", messages[^1].GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Draining_RunningRequestFinishesNewOnesRefusedThenSocketClosed()
+    {
+        await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address);
+        await socket.SendRequestAsync("running", tokens: 20);
+        var first = await socket.ReceiveAsync();
+
+        _chain.Edge.Services.GetRequiredService<DrainCoordinator>().BeginDrain();
+        await socket.SendRequestAsync("late", tokens: 2);
+        var messages = await socket.ReceiveUntilFinishedAsync("running", "late");
+        var afterwards = await socket.ReceiveAsync();
+
+        Assert.Equal("delta", first!.Value.GetProperty("type").GetString());
+        var late = Assert.Single(messages, m => m.GetProperty("id").GetString() == "late");
+        Assert.Equal("server_draining", late.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("done", messages.Last(m => m.GetProperty("id").GetString() == "running").GetProperty("type").GetString());
+        Assert.Null(afterwards);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
     }
 
     [Fact]
