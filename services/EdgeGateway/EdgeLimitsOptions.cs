@@ -9,14 +9,14 @@ public sealed class EdgeLimitsOptions
     /// <summary>Bucket size of the global limit; defaults to one second's worth.</summary>
     public int GlobalBurst { get; set; }
 
-    /// <summary>Requests per second from one client IP (IPv6: one /64).</summary>
-    public int PerIpRequestsPerSecond { get; set; } = 50;
+    /// <summary>Requests per second from one client IP (IPv6: one /64). Generous: one IP may be a NAT or an application server.</summary>
+    public int PerIpRequestsPerSecond { get; set; } = 100;
 
     /// <summary>Bucket size of the per-IP limit; defaults to two seconds' worth.</summary>
     public int PerIpBurst { get; set; }
 
     /// <summary>Requests (streams, WebSockets) one client IP may have open at once.</summary>
-    public int PerIpConcurrentRequests { get; set; } = 64;
+    public int PerIpConcurrentRequests { get; set; } = 256;
 
     /// <summary>Open client connections the edge serves (<c>MAX_CONNECTIONS</c>); also the upgraded (WebSocket) connection cap.</summary>
     public int MaxConnections { get; set; } = 100_000;
