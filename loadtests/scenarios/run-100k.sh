@@ -5,6 +5,7 @@
 # processes where the open-file limit can be raised. Refuses to run on a machine with fewer than
 # 8 cores or 32 GiB unless FORCE=1; PLAN_ONLY=1 prints the plan.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 export NAME=100k STREAMS=100000 OPEN_RATE="${OPEN_RATE:-1000}" HOLD="${HOLD:-60}" INTERVAL_MS="${INTERVAL_MS:-10000}"
 export SHARDS=6 EDGES=11 CORES=12 MOCKS=7 NGINX_WORKERS=16 NGINX_CORE_LISTENERS=8

@@ -4,6 +4,7 @@
 # 48 source addresses. Refuses to run on a machine with fewer than 16 cores or 64 GiB unless FORCE=1;
 # PLAN_ONLY=1 prints the plan.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 export NAME=200k STREAMS=200000 OPEN_RATE="${OPEN_RATE:-2000}" HOLD="${HOLD:-60}" INTERVAL_MS="${INTERVAL_MS:-10000}"
 export SHARDS=12 EDGES=22 CORES=23 MOCKS=13 NGINX_WORKERS=32 NGINX_CORE_LISTENERS=16

@@ -8,6 +8,7 @@
 # streams straight to the mock, through nginx, then through AiCdn (nginx is stopped first so its idle
 # upstream connections do not count against the mocks' descriptors); stop everything; report.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 : "${STREAMS:?}" "${OPEN_RATE:?}" "${HOLD:?}" "${INTERVAL_MS:?}" "${SHARDS:?}" "${EDGES:?}" "${CORES:?}" "${MOCKS:?}"

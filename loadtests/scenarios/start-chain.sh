@@ -9,14 +9,16 @@
 # Settings (environment): EDGES, CORES, MOCKS (default 1 each); EDGE_PORT (18080), CORE_PORT (18180),
 # MOCK_PORT (18280), AUTH_PORT (18380); EDGE_TO_CORE=h1|h2c (h2c: the cores also listen for HTTP/2
 # prior knowledge on CORE_H2C_PORT.. and the edges are pointed there; needs an edge that speaks h2c);
+# EDGE_MANAGEMENT_PORT (18580: each edge's /metrics and /health listener, one port each);
 # SRC (the source tree to build, default this repository); RUN_DIR (default $LOAD_HOME/chain);
 # NO_BUILD=1 to reuse the last build; AICDN_LOAD_KEY (default: generated and kept in $LOAD_HOME/key).
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 EDGES="${EDGES:-1}" CORES="${CORES:-1}" MOCKS="${MOCKS:-1}"
 EDGE_PORT="${EDGE_PORT:-18080}" CORE_PORT="${CORE_PORT:-18180}" MOCK_PORT="${MOCK_PORT:-18280}" AUTH_PORT="${AUTH_PORT:-18380}"
-CORE_H2C_PORT="${CORE_H2C_PORT:-18480}"
+CORE_H2C_PORT="${CORE_H2C_PORT:-18480}" EDGE_MANAGEMENT_PORT="${EDGE_MANAGEMENT_PORT:-18580}"
 EDGE_TO_CORE="${EDGE_TO_CORE:-h1}"
 SRC="${SRC:-$REPO_DIR}"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/chain}"
@@ -60,15 +62,21 @@ for ((i = 0; i < CORES; i++)); do
 done
 [[ "$EDGE_TO_CORE" == h2c ]] && core_targets="$(port_list "$CORE_H2C_PORT" "$CORES")"
 
+# The load comes from a few 127.0.0.x addresses, so the edge's per-client-IP limits (there to stop
+# one client from taking thousands of streams) are lifted; the global limits stay as configured.
+core_transport=http1
+[[ "$EDGE_TO_CORE" == h2c ]] && core_transport=h2c
 for ((i = 0; i < EDGES; i++)); do
   start edge "edge-$i" "$BIN/EdgeGateway/EdgeGateway.dll" ASPNETCORE_URLS="http://127.0.0.1:$((EDGE_PORT + i))" \
-    CORE_NODE_HOST="$core_targets" ${EDGE_CORE_PROTOCOL:+EDGE_CORE_PROTOCOL="$EDGE_CORE_PROTOCOL"}
+    CORE_NODE_HOST="$core_targets" CORE_TRANSPORT="$core_transport" METRICS_PORT="127.0.0.1:$((EDGE_MANAGEMENT_PORT + i))" \
+    Edge__Limits__PerIpRequestsPerSecond=1000000 Edge__Limits__PerIpConcurrentRequests=1000000
 done
 
 for ((i = 0; i < MOCKS; i++)); do wait_http "http://127.0.0.1:$((MOCK_PORT + i))/health"; done
 wait_http "http://127.0.0.1:$AUTH_PORT/health"
 for ((i = 0; i < CORES; i++)); do wait_http "http://127.0.0.1:$((CORE_PORT + i))/health"; done
-for ((i = 0; i < EDGES; i++)); do wait_http "http://127.0.0.1:$((EDGE_PORT + i))/health"; done
+# The edge serves /health on its management listener.
+for ((i = 0; i < EDGES; i++)); do wait_http "http://127.0.0.1:$((EDGE_MANAGEMENT_PORT + i))/health"; done
 
 cat >"$RUN_DIR/chain.env" <<ENV
 EDGE_TARGETS=$(port_list "$EDGE_PORT" "$EDGES" | sed 's|127|http://127|g')

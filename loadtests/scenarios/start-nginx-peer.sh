@@ -8,6 +8,7 @@
 # NGINX_CORE_PORT (19180), NGINX_CORE_LISTENERS (ports of the core, default 1), MOCK_PORT (18280),
 # MOCKS (1), RUN_DIR (default $LOAD_HOME/nginx).
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 NGINX_WORKERS="${NGINX_WORKERS:-2}"
