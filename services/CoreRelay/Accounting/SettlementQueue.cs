@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Admission;
@@ -20,16 +21,18 @@ public sealed partial class SettlementQueue(
     private static readonly TimeSpan[] s_backoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Channel<SettleRequest> _queue = Channel.CreateUnbounded<SettleRequest>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<(SettleRequest Request, ActivityContext Parent)> _queue =
+        Channel.CreateUnbounded<(SettleRequest, ActivityContext)>(new UnboundedChannelOptions { SingleReader = false });
     private int _pending;
 
     /// <summary>Settlements queued or in flight.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    public void Enqueue(SettleRequest request)
+    /// <param name="parent">The request's span: the settlement is traced as part of the request.</param>
+    public void Enqueue(SettleRequest request, ActivityContext parent = default)
     {
         Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(request))
+        if (!_queue.Writer.TryWrite((request, parent)))
         {
             Interlocked.Decrement(ref _pending);
             metrics.SettlementFailed();
@@ -48,8 +51,9 @@ public sealed partial class SettlementQueue(
     {
         try
         {
-            await foreach (var request in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (request, parent) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
+                using var activity = CoreRelayActivities.Source.StartActivity("settle", ActivityKind.Internal, parent);
                 await SettleWithRetriesAsync(request, stoppingToken);
             }
         }
@@ -65,9 +69,10 @@ public sealed partial class SettlementQueue(
 
         // Whatever is still queued gets one bounded chance before the process goes.
         using var drain = new CancellationTokenSource(s_drainTimeout, time);
-        while (_queue.Reader.TryRead(out var request) && !drain.IsCancellationRequested)
+        while (_queue.Reader.TryRead(out var item) && !drain.IsCancellationRequested)
         {
-            await SettleOnceAsync(request, drain.Token);
+            using var activity = CoreRelayActivities.Source.StartActivity("settle", ActivityKind.Internal, item.Parent);
+            await SettleOnceAsync(item.Request, drain.Token);
         }
     }
 

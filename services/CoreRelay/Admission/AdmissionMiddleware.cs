@@ -123,7 +123,8 @@ public sealed class AdmissionMiddleware(
             Method = request.Method,
             Path = request.Path.Value ?? "/",
             Route = RouteOf(request.Path),
-            Activity = Activity.Current,
+            // The hop's server span (the dashboard's top span for this hop), not YARP's forwarder span.
+            Activity = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpActivityFeature>()?.Activity ?? Activity.Current,
         };
         context.Features.Set(relay);
         leases.Track(decision.ReservationId);
@@ -140,12 +141,14 @@ public sealed class AdmissionMiddleware(
         // client learns what each part of the core's path took (RFC: W3C Server Timing).
         context.Response.OnStarting(static state =>
         {
-            var (response, relay, time) = ((HttpResponse, RelayFeature, TimeProvider))state;
+            var (response, relay, time, metrics) = ((HttpResponse, RelayFeature, TimeProvider, CoreRelayMetrics))state;
             RateLimitHeaders.RemoveOriginHeaders(response.Headers);
             RateLimitHeaders.Apply(response.Headers, relay.Decision.RateLimit);
-            response.Headers.Append("Server-Timing", ServerTiming.Format(time.GetElapsedTime(relay.StartTimestamp), relay.AuthDuration, relay.OriginLatency));
+            var toHeaders = time.GetElapsedTime(relay.StartTimestamp);
+            response.Headers.Append("Server-Timing", ServerTiming.Format(toHeaders, relay.AuthDuration, relay.OriginLatency));
+            metrics.RelayOverhead(toHeaders - relay.OriginLatency);
             return Task.CompletedTask;
-        }, (context.Response, relay, time));
+        }, (context.Response, relay, time, metrics));
 
         var streaming = summary.Stream;
         if (streaming)
@@ -213,7 +216,7 @@ public sealed class AdmissionMiddleware(
         }
 
         leases.Forget(relay.Decision.ReservationId);
-        settlements.Enqueue(new SettleRequest(relay.Decision.ReservationId, prompt, completion, forwarded, outcome));
+        settlements.Enqueue(new SettleRequest(relay.Decision.ReservationId, prompt, completion, forwarded, outcome), relay.Activity?.Context ?? default);
 
         var model = relay.Summary.Model;
         if (forwarded)

@@ -22,6 +22,7 @@ public sealed class CoreRelayMetrics
     private readonly Histogram<double> _genAiTimeToFirstToken;
     private readonly Histogram<long> _genAiTokenUsage;
     private readonly Counter<long> _resumes;
+    private readonly Histogram<double> _overhead;
     private readonly Meter _meter;
     private readonly BoundedLabels _tenants;
     private readonly BoundedLabels _models;
@@ -40,6 +41,7 @@ public sealed class CoreRelayMetrics
         _settlementFailures = meter.CreateCounter<long>("aicdn.settlement.failures", "{settlement}", "Settlements auth-quota could not take.");
         _genAiTimeToFirstToken = meter.CreateHistogram<double>("gen_ai.server.time_to_first_token", "s", "GenAI semantic convention: time to first token.");
         _genAiTokenUsage = meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "GenAI semantic convention: tokens per request.");
+        _overhead = meter.CreateHistogram<double>("aicdn.relay.overhead", "s", "Time the core adds before answering: its time to response headers minus the origin's.");
         _resumes = meter.CreateCounter<long>("aicdn.resumes", "{resume}", "Stream resumes by result (succeeded, expired, not_found, buffer_exceeded).");
         _tenants = new BoundedLabels(options.Value.MetricsTenants, capacity: 100);
         _models = new BoundedLabels([], capacity: 50);
@@ -91,6 +93,9 @@ public sealed class CoreRelayMetrics
     public void Failover(string reason) => _failovers.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void SettlementFailed() => _settlementFailures.Add(1);
+
+    public void RelayOverhead(TimeSpan overhead) =>
+        _overhead.Record(Math.Max(0, overhead.TotalSeconds), new KeyValuePair<string, object?>("service", Service));
 
     public void Resume(string result) => _resumes.Add(1, new KeyValuePair<string, object?>("result", result));
 
