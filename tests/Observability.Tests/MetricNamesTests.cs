@@ -10,13 +10,6 @@ namespace AiCdn.Observability.Tests;
 /// </summary>
 public sealed class MetricNamesTests
 {
-    /// <summary>
-    /// Queried before any service records it, on purpose: the latency each hop adds
-    /// (docs/observability.md, "Pending instruments"). Remove a name from here as soon as it is
-    /// exported; <see cref="Pending_Instruments_AreNotYetExported"/> fails until you do.
-    /// </summary>
-    private static readonly string[] s_pending = ["aicdn_relay_overhead_seconds_bucket"];
-
     /// <summary>Series Prometheus makes itself for every target.</summary>
     private static readonly string[] s_prometheusOwn = ["up"];
 
@@ -27,21 +20,11 @@ public sealed class MetricNamesTests
         var queried = Queried();
 
         var missing = queried
-            .Where(q => !exported.Contains(q.Metric) && !s_pending.Contains(q.Metric) && !s_prometheusOwn.Contains(q.Metric))
+            .Where(q => !exported.Contains(q.Metric) && !s_prometheusOwn.Contains(q.Metric))
             .Select(q => $"{q.Metric} (in {q.Where})")
             .Distinct()
             .ToList();
         Assert.True(missing.Count == 0, "queried but exported by no service:\n" + string.Join('\n', missing));
-    }
-
-    [Fact]
-    public async Task Pending_Instruments_AreNotYetExported()
-    {
-        var exported = await ExportedNamesAsync();
-
-        Assert.All(s_pending, name => Assert.False(exported.Contains(name),
-            $"{name} is exported now: remove it from the pending list in {nameof(MetricNamesTests)} and from docs/observability.md"));
-        Assert.All(s_pending, name => Assert.Contains(name, Queried().Select(q => q.Metric)));
     }
 
     private static List<(string Metric, string Where)> Queried()
