@@ -61,7 +61,11 @@ public sealed class BareMachineFixture : IAsyncLifetime
         const string secret = "deploy-test-cluster-secret-0f3a9c2b7d";
         Core = new BareNode("core", _root);
         Directory.CreateDirectory(Core.ConfigDirectory);
-        await File.WriteAllTextAsync(Core.EnvFile, $"""
+        // Each node's .env is config/env.example with the test's settings after it (the last
+        // assignment wins, for systemd as for deploy.sh), so every default there is exercised too.
+        var example = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "config", "env.example"));
+        await File.WriteAllTextAsync(Core.EnvFile, example + $"""
+
             # A core node for the test: core-relay, auth-quota, and llm-mock as the origin.
             NODE_TYPE=core
             REGION=cn
@@ -78,13 +82,16 @@ public sealed class BareMachineFixture : IAsyncLifetime
 
         Edge = new BareNode("edge", _root);
         Directory.CreateDirectory(Edge.ConfigDirectory);
-        await File.WriteAllTextAsync(Edge.EnvFile, $"""
-            # An edge node for the test, relaying to the core above.
+        await File.WriteAllTextAsync(Edge.EnvFile, example + $"""
+
+            # An edge node for the test, relaying to the core above; only the one public listener.
             NODE_TYPE=edge
             REGION=hk
             AICDN_CLUSTER_SECRET={secret}
             CORE_NODE_HOST=127.0.0.1:{CorePort}
             LISTEN_HTTP=127.0.0.1:{EdgePort}
+            LISTEN_WS=
+            LISTEN_QUIC=
             METRICS_PORT=127.0.0.1:{EdgeManagementPort}
             DRAIN_TIMEOUT=30s
             LOG_LEVEL=warn
