@@ -10,7 +10,10 @@ public sealed class CoreLikeClient(Uri address) : IDisposable
 {
     private static readonly string s_keyHash = ApiKeyHash.Compute(AuthQuotaServer.ApiKey);
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = address };
+    // A bounded pool, as a relay's client has: when answers slow down, calls queue for a
+    // connection (and the wait counts, since latency runs from the scheduled time) instead of
+    // opening thousands of sockets until the process runs out of descriptors.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = address };
     private readonly ClusterSignature _signature = new(AuthQuotaServer.ClusterSecret, TimeProvider.System);
 
     public async Task<string> AuthorizeAsync(bool stream)

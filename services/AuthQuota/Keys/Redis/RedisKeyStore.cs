@@ -21,7 +21,7 @@ public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
 
     public async ValueTask<ApiKeyRecord?> FindByIdAsync(string id, CancellationToken cancellationToken)
     {
-        var result = await redis.ExecuteAsync("key_read", db => db.ScriptEvaluateAsync(LuaScripts.KeysFindById, _indexes, [id]));
+        var result = await redis.ExecuteAsync("key_read", db => LuaScripts.KeysFindById.EvaluateAsync(db, _indexes, [id]));
         return result.IsNull ? null : Parse((RedisValue)result);
     }
 
@@ -32,10 +32,10 @@ public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
     }
 
     public async ValueTask<bool> CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
-        (int)await redis.ExecuteAsync("key_write", db => db.ScriptEvaluateAsync(LuaScripts.KeysCreate, _indexes, [key.Hash, key.Id, Serialize(key)])) == 1;
+        (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysCreate.EvaluateAsync(db, _indexes, [key.Hash, key.Id, Serialize(key)])) == 1;
 
     public async ValueTask<KeyUpdateResult> UpdateAsync(ApiKeyRecord key, long expectedVersion, CancellationToken cancellationToken) =>
-        (int)await redis.ExecuteAsync("key_write", db => db.ScriptEvaluateAsync(LuaScripts.KeysUpdate, _indexes, [key.Id, expectedVersion, Serialize(key)])) switch
+        (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysUpdate.EvaluateAsync(db, _indexes, [key.Id, expectedVersion, Serialize(key)])) switch
         {
             1 => KeyUpdateResult.Updated,
             2 => KeyUpdateResult.Conflict,
@@ -43,7 +43,7 @@ public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
         };
 
     public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
-        (int)await redis.ExecuteAsync("key_write", db => db.ScriptEvaluateAsync(LuaScripts.KeysDelete, _indexes, [id])) == 1;
+        (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysDelete.EvaluateAsync(db, _indexes, [id])) == 1;
 
     public async ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
     {
@@ -61,7 +61,7 @@ public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
             args.Add(Serialize(key));
         }
 
-        var result = (RedisResult[])(await redis.ExecuteAsync("key_sync", db => db.ScriptEvaluateAsync(LuaScripts.KeysSync, scriptKeys, [.. args])))!;
+        var result = (RedisResult[])(await redis.ExecuteAsync("key_sync", db => LuaScripts.KeysSync.EvaluateAsync(db, scriptKeys, [.. args])))!;
         return new KeySyncResult((int)result[0], (int)result[1]);
     }
 

@@ -37,7 +37,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             // keeps the first pointer.
             var setPointer = db.StringSetAsync(_keys.Pointer(command.ReservationId), pointer,
                 TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs), When.NotExists);
-            var script = db.ScriptEvaluateAsync(LuaScripts.Reserve, keys, args);
+            var script = LuaScripts.Reserve.EvaluateAsync(db, keys, args);
             await setPointer;
             return (RedisResult[])(await script)!;
         });
@@ -60,7 +60,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             }
 
             var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
-            var outcome = (SettleOutcome)(int)(await db.ScriptEvaluateAsync(LuaScripts.Settle, keys,
+            var outcome = (SettleOutcome)(int)(await LuaScripts.Settle.EvaluateAsync(db, keys,
                 [QuotaMath.UnixMs(command.Now), command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs]));
             if (outcome == SettleOutcome.Settled)
             {
@@ -86,7 +86,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             }
 
             var keys = _keys.Leases(tenant, keyId, _keys.Record(tenant, reservationId));
-            var renewed = (int)(await db.ScriptEvaluateAsync(LuaScripts.Renew, keys, [QuotaMath.UnixMs(now), reservationId, ttlMs])) == 1;
+            var renewed = (int)(await LuaScripts.Renew.EvaluateAsync(db, keys, [QuotaMath.UnixMs(now), reservationId, ttlMs])) == 1;
             if (renewed)
             {
                 _ = db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs), flags: CommandFlags.FireAndForget);
@@ -111,7 +111,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
         args[6] = QuotaMath.MsUntilDayEnd(now);
         args[7] = day;
         FillLimits(args, 8, query.KeyLimits, query.TenantLimits);
-        var result = await redis.ExecuteAsync("usage", async db => (RedisResult[])(await db.ScriptEvaluateAsync(LuaScripts.Reserve, keys, args))!);
+        var result = await redis.ExecuteAsync("usage", async db => (RedisResult[])(await LuaScripts.Reserve.EvaluateAsync(db, keys, args))!);
         return ToReadings(result, query.KeyLimits, query.TenantLimits);
     }
 
