@@ -35,6 +35,9 @@ builder.AddProject<Projects.EdgeGateway>("edge-gateway")
     .WithEdgeEndpoints(builder.EdgeHttpPort())
     .WithHttpHealthCheck("/health", endpointName: "management")
     .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
+    // The edge faces the internet: it must never trust a client's X-Forwarded-For (Aspire turns
+    // ASP.NET Core's forwarded-headers handling on for every project it publishes).
+    .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
     .WithReference(coreRelay).WaitFor(coreRelay)
     .WithCoreLink(coreRelay)
     .WithStartupBanner();

@@ -10,10 +10,16 @@ public static class LlmOriginExtensions
             return null;
         }
 
+        // The mock demands an origin key, as a real origin does, and the core presents it: so every
+        // run exercises the core swapping the client's key for the origin's.
+        var originKey = builder.AddParameter(OriginKeyParameter, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
         return builder.AddProject<Projects.LlmMock>(name)
             .WithHttpEndpoint(name: "http")
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithEnvironment("MOCK_API_KEY", originKey);
     }
+
+    private const string OriginKeyParameter = "llm-source-api-key";
 
     /// <summary>Points core-relay at the mock, or passes the real origin's settings through.</summary>
     public static IResourceBuilder<ProjectResource> WithLlmOrigin(this IResourceBuilder<ProjectResource> core, IResourceBuilder<ProjectResource>? llmMock)
@@ -21,8 +27,10 @@ public static class LlmOriginExtensions
         if (llmMock is not null)
         {
             // The mock has an unauthenticated /health, so the core can probe it actively.
+            var originKey = core.ApplicationBuilder.Resources.OfType<ParameterResource>().Single(p => p.Name == OriginKeyParameter);
             return core.WithReference(llmMock).WaitFor(llmMock)
-                .WithEnvironment("ORIGIN_HEALTH_PATH", "/health");
+                .WithEnvironment("ORIGIN_HEALTH_PATH", "/health")
+                .WithEnvironment("LLM_SOURCE_API_KEY", originKey);
         }
 
         var configuration = core.ApplicationBuilder.Configuration;
@@ -34,7 +42,7 @@ public static class LlmOriginExtensions
 
         if (configuration["LLM_SOURCE_API_KEY"] is { Length: > 0 })
         {
-            var key = core.ApplicationBuilder.AddParameter("llm-source-api-key", () => configuration["LLM_SOURCE_API_KEY"]!, secret: true);
+            var key = core.ApplicationBuilder.AddParameter(OriginKeyParameter, () => configuration["LLM_SOURCE_API_KEY"]!, secret: true);
             core.WithEnvironment("LLM_SOURCE_API_KEY", key);
         }
 

@@ -14,7 +14,8 @@ public static class QuotaStoreExtensions
     /// </summary>
     public static QuotaStore AddQuotaStore(this IDistributedApplicationBuilder builder, string name)
     {
-        var mode = builder.Configuration["AiCdn:QuotaStore"] ?? "auto";
+        // A published manifest describes the target, not this machine: Redis is a container there.
+        var mode = builder.ExecutionContext.IsPublishMode ? "container" : builder.Configuration["AiCdn:QuotaStore"] ?? "auto";
         var useContainer = mode is "container"
             || mode is "auto" && ContainerRuntime.IsHealthy(builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]);
         if (useContainer)
