@@ -39,6 +39,7 @@ public static class AuthQuotaExtensions
         builder.Services.AddSingleton<QuotaMetrics>();
         builder.Services.AddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<LastKnownKeys>();
+        builder.Services.AddSingleton<KeyRecordCache>();
         builder.Services.AddSingleton<StoreFailover>();
         builder.Services.AddSingleton<QuotaDecider>();
         builder.Services.AddSingleton<AdminAuditLog>();
@@ -49,6 +50,7 @@ public static class AuthQuotaExtensions
             builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RedisConnection>(sp, connectionString));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
             builder.Services.AddSingleton<IKeyStore, RedisKeyStore>();
+            builder.Services.AddHostedService<KeyCacheInvalidation>();
             builder.Services.AddSingleton<IQuotaStore, RedisQuotaStore>();
             builder.Services.AddHealthChecks().AddCheck<QuotaStoreHealthCheck>("quota-store");
         }

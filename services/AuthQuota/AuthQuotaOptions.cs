@@ -39,5 +39,11 @@ public sealed class AuthQuotaOptions
     /// <summary>In fail-open mode, how long after Redis stopped answering local limits may stand in for it.</summary>
     public TimeSpan FailOpenFor { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a replica may reuse a key record it read from Redis (0 turns the cache off). Changes
+    /// evict it everywhere at once through a Redis channel; this bounds staleness if a message is lost.
+    /// </summary>
+    public TimeSpan KeyCacheTtl { get; set; } = TimeSpan.FromMilliseconds(500);
+
     public RedisStoreOptions Redis { get; set; } = new();
 }

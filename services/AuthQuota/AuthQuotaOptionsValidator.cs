@@ -63,6 +63,11 @@ public sealed partial class AuthQuotaOptionsValidator(IConfiguration configurati
             failures.Add("AuthQuota:FailOpenFor must be positive and at most 1.00:00:00.");
         }
 
+        if (options.KeyCacheTtl < TimeSpan.Zero || options.KeyCacheTtl > TimeSpan.FromSeconds(1))
+        {
+            failures.Add("AuthQuota:KeyCacheTtl must be between 00:00:00 (off) and 00:00:01: key changes must count everywhere within a second.");
+        }
+
         if (!KeyPrefixPattern().IsMatch(options.Redis.KeyPrefix ?? string.Empty))
         {
             failures.Add("AuthQuota:Redis:KeyPrefix must be 1 to 32 letters, digits, '.', '_' or '-'.");

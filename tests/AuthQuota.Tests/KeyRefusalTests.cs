@@ -1,5 +1,6 @@
 using System.Net;
 using AiCdn.Common.Quota;
+using AiCdn.Testing;
 
 namespace AiCdn.AuthQuota.Tests;
 
@@ -31,13 +32,15 @@ public sealed class KeyRefusalTests(RedisFixture redis) : IClassFixture<RedisFix
         var (id, key) = await admin.CreateKeyAsync("""{"tenant":"acme","name":"ci"}""");
         Assert.True((await caller.AuthorizeAsync(key)).Allowed);
 
+        // The other replica cached the key; the change reaches it through Redis pub/sub, not by expiry
+        // (the fake clock does not move, so the cache TTL never runs out here).
         await admin.AdminJsonAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
-        var disabled = await caller.AuthorizeAsync(key);
+        AuthorizeDecision disabled = null!;
+        await Wait.UntilAsync(async () => !(disabled = await caller.AuthorizeAsync(key)).Allowed, TimeSpan.FromSeconds(5), "the other replica refuses the disabled key");
         await admin.AdminJsonAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":true}""");
-        var enabledAgain = await caller.AuthorizeAsync(key);
+        await Wait.UntilAsync(async () => (await caller.AuthorizeAsync(key)).Allowed, TimeSpan.FromSeconds(5), "the other replica accepts the key again");
 
         AssertRefused(disabled, 401, "api_key_disabled");
-        Assert.True(enabledAgain.Allowed);
     }
 
     [Theory]
@@ -87,7 +90,8 @@ public sealed class KeyRefusalTests(RedisFixture redis) : IClassFixture<RedisFix
         Assert.True((await cluster[cluster.Replicas.Count - 1].AuthorizeAsync(key)).Allowed);
 
         using var deleted = await cluster[0].AdminAsync(HttpMethod.Delete, $"/admin/keys/{id}");
-        var after = await cluster[cluster.Replicas.Count - 1].AuthorizeAsync(key);
+        AuthorizeDecision after = null!;
+        await Wait.UntilAsync(async () => !(after = await cluster[cluster.Replicas.Count - 1].AuthorizeAsync(key)).Allowed, TimeSpan.FromSeconds(5), "the other replica refuses the deleted key");
 
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         AssertRefused(after, 401, "invalid_api_key");

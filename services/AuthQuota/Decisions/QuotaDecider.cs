@@ -11,12 +11,14 @@ namespace AiCdn.AuthQuota.Decisions;
 
 /// <summary>
 /// Decides whether a key may make a call and reserves what the call may use; settles and renews
-/// reservations. The key's record and the quota counters both come from the store on every call
-/// (admin changes count at once on every replica); only a store outage in fail-open mode falls
-/// back to what this replica remembers.
+/// reservations. Quota counters come from the store on every call; a key's record may come from
+/// this replica's <see cref="KeyRecordCache"/> (evicted on every change, at most
+/// <see cref="AuthQuotaOptions.KeyCacheTtl"/> old). Only a store outage in fail-open mode falls back
+/// to what this replica remembers.
 /// </summary>
 public sealed class QuotaDecider(
     IKeyStore keys,
+    KeyRecordCache keyCache,
     IQuotaStore quota,
     TenantDirectory tenants,
     LastKnownKeys lastKnown,
@@ -38,8 +40,16 @@ public sealed class QuotaDecider(
         ApiKeyRecord? key;
         try
         {
-            key = await keys.FindByHashAsync(request.KeyHash, cancellationToken);
-            lastKnown.Remember(request.KeyHash, key);
+            if (keyCache.TryGet(request.KeyHash, out var cached))
+            {
+                key = cached;
+            }
+            else
+            {
+                key = await keys.FindByHashAsync(request.KeyHash, cancellationToken);
+                keyCache.Set(request.KeyHash, key);
+                lastKnown.Remember(request.KeyHash, key);
+            }
         }
         catch (QuotaStoreUnavailableException)
         {

@@ -76,6 +76,20 @@ public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>Subscribes to a channel; StackExchange.Redis subscribes again by itself after a reconnect.</summary>
+    public async Task SubscribeAsync(string channel, Action<RedisValue> handler)
+    {
+        try
+        {
+            var multiplexer = await _connection.Value;
+            await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) => handler(message));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new QuotaStoreUnavailableException("Could not subscribe to " + channel + ".", ex);
+        }
+    }
+
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         var multiplexer = await _connection.Value.WaitAsync(cancellationToken);

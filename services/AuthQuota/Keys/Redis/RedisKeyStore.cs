@@ -10,8 +10,10 @@ namespace AiCdn.AuthQuota.Keys.Redis;
 /// source. All share the hash tag <c>{prefix:keys}</c>, so the scripts touching several of them run
 /// on one Redis Cluster slot.
 /// </summary>
-public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
+public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) : IKeyStore
 {
+    private readonly RedisChannel _changes = RedisChannel.Literal(KeyChangeChannel.Name(redis.KeyPrefix));
+
     private readonly RedisKey[] _indexes = [$"{{{redis.KeyPrefix}:keys}}:by-hash", $"{{{redis.KeyPrefix}:keys}}:by-id"];
 
     private RedisKey ByHash => _indexes[0];
@@ -34,16 +36,33 @@ public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
     public async ValueTask<bool> CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysCreate.EvaluateAsync(db, _indexes, [key.Hash, key.Id, Serialize(key)])) == 1;
 
-    public async ValueTask<KeyUpdateResult> UpdateAsync(ApiKeyRecord key, long expectedVersion, CancellationToken cancellationToken) =>
-        (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysUpdate.EvaluateAsync(db, _indexes, [key.Id, expectedVersion, Serialize(key)])) switch
+    public async ValueTask<KeyUpdateResult> UpdateAsync(ApiKeyRecord key, long expectedVersion, CancellationToken cancellationToken)
+    {
+        var result = (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysUpdate.EvaluateAsync(db, _indexes, [key.Id, expectedVersion, Serialize(key)]));
+        if (result == 1)
+        {
+            await AnnounceAsync(key.Hash);
+        }
+
+        return result switch
         {
             1 => KeyUpdateResult.Updated,
             2 => KeyUpdateResult.Conflict,
             _ => KeyUpdateResult.NotFound,
         };
+    }
 
-    public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
-        (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysDelete.EvaluateAsync(db, _indexes, [id])) == 1;
+    public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var digest = await redis.ExecuteAsync("key_write", db => LuaScripts.KeysDelete.EvaluateAsync(db, _indexes, [id]));
+        if (digest.IsNull)
+        {
+            return false;
+        }
+
+        await AnnounceAsync((string)digest!);
+        return true;
+    }
 
     public async ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
     {
@@ -62,7 +81,30 @@ public sealed class RedisKeyStore(RedisConnection redis) : IKeyStore
         }
 
         var result = (RedisResult[])(await redis.ExecuteAsync("key_sync", db => LuaScripts.KeysSync.EvaluateAsync(db, scriptKeys, [.. args])))!;
+        await AnnounceAsync(KeyChangeChannel.Everything);
         return new KeySyncResult((int)result[0], (int)result[1]);
+    }
+
+    /// <summary>Evicts the key here at once and tells every other replica to do the same.</summary>
+    private async Task AnnounceAsync(string digest)
+    {
+        if (digest == KeyChangeChannel.Everything)
+        {
+            cache.Clear();
+        }
+        else
+        {
+            cache.Evict(digest);
+        }
+
+        try
+        {
+            await redis.ExecuteAsync("key_announce", db => db.PublishAsync(_changes, digest));
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            // The change itself is stored; other replicas see it when their cached copy expires.
+        }
     }
 
     private RedisKey SourceSet(string source) => $"{{{redis.KeyPrefix}:keys}}:source:{source}";
