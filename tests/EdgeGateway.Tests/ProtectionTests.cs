@@ -160,6 +160,7 @@ public sealed class ProtectionTests
         using var chunkedResponse = await client.SendAsync(chunked, Timeouts.Token());
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declaredResponse.StatusCode);
+        Assert.True(declaredResponse.Headers.ConnectionClose, "Connection: close after an unread body");
         Assert.Equal("request_too_large", (await declaredResponse.ErrorAsync()).GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunkedResponse.StatusCode);
         Assert.Equal("request_too_large", (await chunkedResponse.ErrorAsync()).GetProperty("code").GetString());

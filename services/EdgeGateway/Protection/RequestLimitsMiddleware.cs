@@ -57,6 +57,9 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinat
 
         if (context.Request.ContentLength > limits.MaxRequestBodySize)
         {
+            // The body stays unread and is too large for Kestrel to drain: say the connection ends
+            // here, or a client reusing it would find it closed under its next request.
+            CloseConnectionAfterResponse(context);
             await RejectAsync(context, LimitKinds.BodySize, OpenAiErrors.RequestTooLarge(limits.MaxRequestBodySize));
             return;
         }
