@@ -19,10 +19,12 @@ public static class OpenLoop
         var errors = 0;
         var start = Stopwatch.GetTimestamp();
 
-        // A dedicated thread keeps the schedule: it sleeps while the next send is more than 2 ms
-        // away and yields the CPU otherwise, so sends leave on time without burning a core.
+        // A dedicated thread keeps the schedule: it sleeps with microsecond resolution (usleep)
+        // until ~100 µs before the next send and yields the CPU for the rest, so sends leave on
+        // time without spinning on a core that the service under test needs.
         var scheduler = new Thread(() =>
         {
+            var slack = Stopwatch.Frequency / 10_000;
             for (var i = 0; i < total; i++)
             {
                 var due = start + (long)(i * interval);
@@ -34,9 +36,9 @@ public static class OpenLoop
                         break;
                     }
 
-                    if (remaining > Stopwatch.Frequency / 500)
+                    if (remaining > slack)
                     {
-                        Thread.Sleep(1);
+                        NativeSleep.Microseconds((uint)((remaining - slack) * 1_000_000 / Stopwatch.Frequency));
                     }
                     else
                     {
@@ -57,7 +59,7 @@ public static class OpenLoop
                     }
                 }));
             }
-        }) { IsBackground = true, Name = "open-loop scheduler", Priority = ThreadPriority.AboveNormal };
+        }) { IsBackground = true, Name = "open-loop scheduler" };
         scheduler.Start();
         scheduler.Join();
         await Task.WhenAll(inFlight);

@@ -13,6 +13,7 @@ await using var ownRedis = settings.Redis is null ? await RedisProcess.StartAsyn
 var redisAddress = settings.Redis ?? ownRedis!.ConnectionString;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"rate {settings.Rate}/s, {settings.Duration.TotalSeconds:0} s measured after {settings.Warmup.TotalSeconds:0} s warm-up, Redis {redisAddress}, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}"));
+Console.WriteLine($"load average at the start: {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine();
 Console.WriteLine("| target | operation | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | errors |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
@@ -61,6 +62,9 @@ foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis
     Print(target, "settle", settle, errors);
     Print(target, "authorize + settle", roundTrip, errors);
 }
+
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
 
 static void Print(string target, string operation, LongHistogram histogram, int errors) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

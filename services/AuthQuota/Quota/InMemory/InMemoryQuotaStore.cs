@@ -184,13 +184,19 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
             readings[QuotaReadings.Index(scope, LimitKind.TokensPerDay)] =
                 new(limits.TokensPerDay, used, used > 0 ? dayLeft : 0, QuotaMath.DayWait(used, charge, limits.TokensPerDay, dayLeft));
 
-            var leases = tenant.Leases(name);
-            if (mode != Mode.Peek)
+            // As in reserve.lua: leases matter only to streams (and are reported by peeks).
+            var active = 0;
+            if (mode != Mode.Call)
             {
-                leases.Purge(now);
+                var leases = tenant.Leases(name);
+                if (mode == Mode.Stream)
+                {
+                    leases.Purge(now);
+                }
+
+                active = leases.Active(now);
             }
 
-            var active = leases.Active(now);
             var wait = mode == Mode.Stream && limits.MaxConcurrentStreams is { } maxStreams && active + 1 > maxStreams ? LimitReading.WhenAStreamEnds : 0;
             readings[QuotaReadings.Index(scope, LimitKind.ConcurrentStreams)] = new(limits.MaxConcurrentStreams, active, 0, wait);
         }
@@ -230,13 +236,15 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
             tenant.Days[dayKey] = used;
             readings[QuotaReadings.Index(scope, LimitKind.TokensPerDay)] = new(limits.TokensPerDay, used, used > 0 ? dayLeft : 0, 0);
 
-            var leases = tenant.Leases(name);
+            var active = 0;
             if (command.Stream)
             {
+                var leases = tenant.Leases(name);
                 leases.Set(command.ReservationId, now + ttl);
+                active = leases.Count;
             }
 
-            readings[QuotaReadings.Index(scope, LimitKind.ConcurrentStreams)] = new(limits.MaxConcurrentStreams, leases.Count, 0, 0);
+            readings[QuotaReadings.Index(scope, LimitKind.ConcurrentStreams)] = new(limits.MaxConcurrentStreams, active, 0, 0);
         }
 
         return new QuotaReadings(readings);

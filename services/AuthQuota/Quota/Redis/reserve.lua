@@ -6,6 +6,7 @@
 -- KEYS[1]      reservation record (hash: k key id, t tokens, d day, s stream, x expiry, st state)
 -- KEYS[2..5]   the key's    requests bucket, tokens bucket, tokens-of-the-day counter, stream leases
 -- KEYS[6..9]   the tenant's requests bucket, tokens bucket, tokens-of-the-day counter, stream leases
+--              A bucket is one string "level|updated ms|rate per minute", written with its expiry.
 -- ARGV[1] now (unix ms)   ARGV[2] key id   ARGV[3] reservation id   ARGV[4] tokens
 -- ARGV[5] mode: 'call' | 'stream' | 'peek' (read only)   ARGV[6] reservation ttl (ms)
 -- ARGV[7] ms until the UTC day ends   ARGV[8] day number
@@ -14,6 +15,7 @@
 -- Returns {outcome, then for each of the 8 limits: used, reset ms, wait ms}
 --   outcome: 0 rejected, 1 reserved, 2 already reserved (a retried call), 3 id used by another key, 4 peek
 --   wait: 0 fits, > 0 ms until it would fit, -1 never fits, -2 when one of the streams ends
+--   Stream leases are read only for streams and peeks: a plain call neither takes nor needs one.
 local now = tonumber(ARGV[1])
 local keyId = ARGV[2]
 local rid = ARGV[3]
@@ -53,10 +55,11 @@ for s = 0, 1 do
     level[i] = 0
     wait[i] = 0
     if limit[i] >= 0 then
-      local v = redis.call('HMGET', KEYS[1 + i], 'l', 't')
-      local l = tonumber(v[1])
-      if l then
-        local t = tonumber(v[2])
+      local v = redis.call('GET', KEYS[1 + i])
+      if v then
+        local l, t = string.match(v, '^([^|]+)|([^|]+)')
+        l = tonumber(l)
+        t = tonumber(t)
         if now > t then
           l = l - (now - t) * limit[i] / 60000
           if l < 0 then l = 0 end
@@ -80,14 +83,15 @@ for s = 0, 1 do
   end
   -- Concurrent streams: leases scored by their expiry; an expired lease no longer counts.
   i = b + 4
+  level[i] = 0
+  wait[i] = 0
   if mode == 'peek' then
     level[i] = redis.call('ZCOUNT', KEYS[1 + i], '(' .. int(now), '+inf')
-  else
+  elseif mode == 'stream' then
     redis.call('ZREMRANGEBYSCORE', KEYS[1 + i], '-inf', int(now))
     level[i] = redis.call('ZCARD', KEYS[1 + i])
+    if limit[i] >= 0 and charge[i] > 0 and level[i] + 1 > limit[i] then wait[i] = -2 end
   end
-  wait[i] = 0
-  if limit[i] >= 0 and charge[i] > 0 and level[i] + 1 > limit[i] then wait[i] = -2 end
 end
 
 if outcome == 1 then
@@ -104,14 +108,16 @@ if outcome == 1 then
       local i = b + k
       if limit[i] >= 0 then
         level[i] = level[i] + charge[i]
-        redis.call('HSET', KEYS[1 + i], 'l', num(level[i]), 't', int(now), 'r', int(limit[i]))
-        redis.call('PEXPIRE', KEYS[1 + i], int(math.ceil(level[i] * 60000 / limit[i]) + RETAIN))
+        redis.call('SET', KEYS[1 + i], num(level[i]) .. '|' .. int(now) .. '|' .. int(limit[i]),
+          'PX', int(math.ceil(level[i] * 60000 / limit[i]) + RETAIN))
       end
     end
     local i = b + 3
     level[i] = redis.call('INCRBY', KEYS[1 + i], int(charge[i]))
-    -- Kept a day past its end, so a late settlement still finds its day.
-    redis.call('PEXPIRE', KEYS[1 + i], int(dayLeft + 86400000))
+    if level[i] == charge[i] then
+      -- Just created: kept a day past its end, so a late settlement still finds its day.
+      redis.call('PEXPIRE', KEYS[1 + i], int(dayLeft + 86400000))
+    end
     if mode == 'stream' then
       i = b + 4
       redis.call('ZADD', KEYS[1 + i], int(expires), rid)

@@ -13,13 +13,15 @@ local rid = ARGV[2]
 local function int(x) return string.format('%d', x) end
 local function num(x) return string.format('%.17g', x) end
 
-local r = redis.call('HMGET', KEYS[1], 't', 'st', 'x')
+local r = redis.call('HMGET', KEYS[1], 't', 'st', 'x', 's')
 if not r[1] then return 0 end
 if r[2] == 's' then return 2 end
 if r[2] ~= 'r' then return 0 end
 
-redis.call('ZREM', KEYS[5], rid)
-redis.call('ZREM', KEYS[9], rid)
+if r[4] == '1' then
+  redis.call('ZREM', KEYS[5], rid)
+  redis.call('ZREM', KEYS[9], rid)
+end
 if tonumber(r[3]) <= now then
   redis.call('HSET', KEYS[1], 'st', 'e')
   return 0
@@ -33,11 +35,12 @@ if forwarded then delta = tonumber(ARGV[3]) - reserved end
 -- Moves a bucket's level by amount at time now (never below empty); buckets of unlimited limits do not exist.
 local function adjust(key, amount)
   if amount == 0 then return end
-  local v = redis.call('HMGET', key, 'l', 't', 'r')
-  local l = tonumber(v[1])
-  if not l then return end
-  local t = tonumber(v[2])
-  local rate = tonumber(v[3])
+  local v = redis.call('GET', key)
+  if not v then return end
+  local l, t, rate = string.match(v, '^([^|]+)|([^|]+)|([^|]+)$')
+  l = tonumber(l)
+  t = tonumber(t)
+  rate = tonumber(rate)
   if now > t then
     l = l - (now - t) * rate / 60000
     if l < 0 then l = 0 end
@@ -45,8 +48,7 @@ local function adjust(key, amount)
   end
   l = l + amount
   if l < 0 then l = 0 end
-  redis.call('HSET', key, 'l', num(l), 't', int(t))
-  redis.call('PEXPIRE', key, int(math.ceil(l * 60000 / rate) + 60000))
+  redis.call('SET', key, num(l) .. '|' .. int(t) .. '|' .. int(rate), 'PX', int(math.ceil(l * 60000 / rate) + 60000))
 end
 
 for s = 0, 1 do
