@@ -8,6 +8,13 @@ using StackExchange.Redis;
 //   redis-ping       a bare Redis PING from StackExchange.Redis: the floor of any Redis round trip
 //   memory-store     authorize + settle over HTTP against auth-quota on its in-memory store
 //   redis-store      authorize + settle over HTTP against auth-quota on Redis (what the issue measures)
+// auth-quota runs in a child process (this program with --serve), the load generator in this one.
+if (args is ["--serve", var store])
+{
+    await ServerProcess.ServeAsync(store);
+    return;
+}
+
 var settings = BenchmarkSettings.Parse(args);
 await using var ownRedis = settings.Redis is null ? await RedisProcess.StartAsync() : null;
 var redisAddress = settings.Redis ?? ownRedis!.ConnectionString;
@@ -31,9 +38,10 @@ await using (var ping = await ConnectionMultiplexer.ConnectAsync(redisAddress))
     Print("redis-ping", "PING", histogram, errors);
 }
 
+var cpu = new List<string>();
 foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis-store", redisAddress) })
 {
-    await using var server = await AuthQuotaServer.StartAsync(redis);
+    await using var server = await ServerProcess.StartAsync(redis);
     using var client = new CoreLikeClient(server.Address);
     var authorize = OpenLoop.NewHistogram();
     var settle = OpenLoop.NewHistogram();
@@ -57,13 +65,19 @@ foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis
     }
 
     await OpenLoop.RunAsync(settings.Rate, settings.Warmup, scheduled => DecideAsync(scheduled, record: false));
+    var serverCpu = server.CpuTime;
+    var ownCpu = Environment.CpuUsage.TotalTime;
     var errors = await OpenLoop.RunAsync(settings.Rate, settings.Duration, scheduled => DecideAsync(scheduled, record: true));
+    var decisions = settings.Rate * settings.Duration.TotalSeconds;
+    cpu.Add(string.Create(CultureInfo.InvariantCulture,
+        $"{target}: auth-quota used {(server.CpuTime - serverCpu).TotalMicroseconds / decisions:0} µs of CPU per authorize + settle, the load generator {(Environment.CpuUsage.TotalTime - ownCpu).TotalMicroseconds / decisions:0} µs"));
     Print(target, "authorize", authorize, errors);
     Print(target, "settle", settle, errors);
     Print(target, "authorize + settle", roundTrip, errors);
 }
 
 Console.WriteLine();
+cpu.ForEach(Console.WriteLine);
 Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
 
 static void Print(string target, string operation, LongHistogram histogram, int errors) =>
