@@ -178,6 +178,23 @@ public sealed class QuotaSemanticsTests(RedisFixture redis) : IClassFixture<Redi
     [Theory]
     [InlineData(StoreKind.Redis)]
     [InlineData(StoreKind.Memory)]
+    public async Task Renew_ReservationIdWithEveryAllowedCharacter_Renews(StoreKind store)
+    {
+        await using var cluster = await StartAsync(store, ("MaxConcurrentStreams", "1"));
+        const string id = "core-1:req_42.Retry-0";
+
+        var reserved = await cluster[0].AuthorizeAsync(Key, stream: true, reservationId: id);
+        using var renewed = await cluster[0].RenewAsync(id);
+        using var settled = await cluster[0].SettleAsync(id, 1, 1);
+
+        Assert.True(reserved.Allowed);
+        Assert.Equal(HttpStatusCode.NoContent, renewed.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, settled.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
     public async Task Authorize_SameReservationIdTwice_ReservesOnce(StoreKind store)
     {
         await using var cluster = await StartAsync(store, ("RequestsPerMinute", "10"), ("MaxConcurrentStreams", "1"));

@@ -12,7 +12,10 @@ public static class QuotaRoutes
     /// </summary>
     public const string RenewTemplate = "/internal/v1/reservations/{reservationId}/renew";
 
-    /// <summary>The renewal path of one reservation (sign exactly this path).</summary>
-    public static string Renew(string reservationId) =>
-        $"/internal/v1/reservations/{Uri.EscapeDataString(reservationId)}/renew";
+    /// <summary>
+    /// The renewal path of one reservation (sign exactly this path). Reservation ids are 1 to 128
+    /// of <c>A-Z a-z 0-9 . _ : -</c>, all legal in a path segment as they are, so the path the
+    /// caller signs is the path auth-quota verifies.
+    /// </summary>
+    public static string Renew(string reservationId) => $"/internal/v1/reservations/{reservationId}/renew";
 }
