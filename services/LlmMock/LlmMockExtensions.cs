@@ -59,6 +59,7 @@ public static class LlmMockExtensions
 
     public static WebApplication MapLlmMock(this WebApplication app)
     {
+        app.UseOpenAiErrors();
         app.UseMiddleware<OriginGateMiddleware>();
         app.MapModelsApi();
         app.MapChatCompletionsApi();
