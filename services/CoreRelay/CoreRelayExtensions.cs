@@ -21,6 +21,7 @@ public static class CoreRelayExtensions
             ["LLM_SOURCE_HOST"] = "CoreRelay:Origins",
             ["LLM_SOURCE_PORT"] = "CoreRelay:OriginPort",
             ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
+            ["LLM_SOURCE_PROTOCOL"] = "CoreRelay:OriginProtocol",
             ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
             ["ORIGIN_HEALTH_PATH"] = "CoreRelay:OriginHealthCheckPath",
             ["RESUMABLE_STREAMS"] = "CoreRelay:Resumable:Enabled",
@@ -63,6 +64,14 @@ public static class CoreRelayExtensions
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaUrl);
                 http.Timeout = TimeSpan.FromSeconds(10);
             })
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                // A burst of admissions reuses a bounded pool instead of opening a socket per
+                // request on both sides (which is how an overloaded core starves auth-quota).
+                MaxConnectionsPerServer = sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaMaxConnections,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+            })
             .AddAuthQuotaResilience();
 
         var options = builder.Configuration.GetSection(CoreRelayOptions.SectionName).Get<CoreRelayOptions>() ?? new CoreRelayOptions();
@@ -76,8 +85,9 @@ public static class CoreRelayExtensions
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapCoreRelay(this IEndpointRouteBuilder app)
+    public static WebApplication MapCoreRelay(this WebApplication app)
     {
+        app.UseOpenAiErrors();
         app.MapResumeApi();
         app.MapReverseProxy(pipeline =>
         {

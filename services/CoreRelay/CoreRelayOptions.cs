@@ -15,11 +15,21 @@ public sealed class CoreRelayOptions
     /// <summary>Port for origins given without one (<c>LLM_SOURCE_PORT</c>, default 8000 as in the original).</summary>
     public int OriginPort { get; set; } = 8000;
 
+    /// <summary>
+    /// How the core speaks to http:// origins (<c>LLM_SOURCE_PROTOCOL</c>): <c>http1</c> (default; what
+    /// most self-hosted OpenAI-compatible servers speak) or <c>h2c</c> (HTTP/2 with prior knowledge:
+    /// many streams on few connections). https:// origins negotiate HTTP/2 by ALPN either way.
+    /// </summary>
+    public string OriginProtocol { get; set; } = "http1";
+
     /// <summary>The key the core presents to the origins (<c>LLM_SOURCE_API_KEY</c>); the client's key never leaves the core.</summary>
     public string? OriginApiKey { get; set; }
 
     /// <summary>Where auth-quota answers (service discovery name by default).</summary>
     public string AuthQuotaUrl { get; set; } = "http://auth-quota";
+
+    /// <summary>Connections the core keeps to auth-quota at most; decisions beyond them wait for one.</summary>
+    public int AuthQuotaMaxConnections { get; set; } = 128;
 
     /// <summary>Request bodies larger than this get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;

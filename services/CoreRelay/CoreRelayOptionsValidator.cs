@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay;
 
@@ -13,6 +14,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add($"CoreRelay:Origins (LLM_SOURCE_HOST): {originError}");
         }
 
+        if (options.OriginProtocol is not ("http1" or "h2c"))
+        {
+            failures.Add($"CoreRelay:OriginProtocol (LLM_SOURCE_PROTOCOL) '{options.OriginProtocol}' must be http1 or h2c.");
+        }
+
         if (options.OriginPort is < 1 or > 65535)
         {
             failures.Add("CoreRelay:OriginPort (LLM_SOURCE_PORT) must be between 1 and 65535.");
@@ -21,6 +27,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
         if (!Uri.TryCreate(options.AuthQuotaUrl, UriKind.Absolute, out _))
         {
             failures.Add($"CoreRelay:AuthQuotaUrl '{options.AuthQuotaUrl}' is not an absolute URL.");
+        }
+
+        if (options.AuthQuotaMaxConnections is < 1 or > 100_000)
+        {
+            failures.Add("CoreRelay:AuthQuotaMaxConnections must be between 1 and 100000.");
         }
 
         if (options.MaxRequestBodyBytes < 1024)
@@ -105,7 +116,7 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:Resumable:MaxBytesTotal must be at least MaxBytesPerStream.");
         }
 
-        if (resumable.NodeId is { Length: > 0 } node && !Resumable.StreamId.IsValidNodeId(node))
+        if (resumable.NodeId is { Length: > 0 } node && !AiCdn.Common.Streams.StreamId.IsValidNodeId(node))
         {
             failures.Add($"CoreRelay:Resumable:NodeId (CORE_NODE_ID) '{node}' may only hold a-z, 0-9 and '-' (at most 48).");
         }

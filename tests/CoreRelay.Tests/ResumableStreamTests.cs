@@ -5,6 +5,7 @@ using System.Text.Json;
 using AiCdn.CoreRelay.Resumable;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Tests;
 
@@ -33,7 +34,7 @@ public sealed class ResumableStreamTests
         using var response = await client.SendAsync(PacedChat(Chain.ApiKey, intervalMs: 0), HttpCompletionOption.ResponseHeadersRead);
         var events = await SseClient.ReadAllAsync(response);
 
-        var streamId = Assert.Single(response.Headers.GetValues(StreamResumer.StreamIdHeader));
+        var streamId = Assert.Single(response.Headers.GetValues(StreamId.Header));
         Assert.True(StreamId.TryParse(streamId, out _));
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}"), events.Select(e => e.Id));
         Assert.Equal("[DONE]", events[^1].Data);
@@ -48,7 +49,7 @@ public sealed class ResumableStreamTests
         using var response = await client.SendAsync(Requests.Chat(Chain.ApiKey, stream: true, maxTokens: 3, resumable: false), HttpCompletionOption.ResponseHeadersRead);
         var events = await SseClient.ReadAllAsync(response);
 
-        Assert.False(response.Headers.Contains(StreamResumer.StreamIdHeader));
+        Assert.False(response.Headers.Contains(StreamId.Header));
         Assert.All(events, e => Assert.True(string.IsNullOrEmpty(e.Id)));
     }
 
@@ -65,7 +66,7 @@ public sealed class ResumableStreamTests
 
         // Read 8 events, then drop the connection.
         var first = await client.SendAsync(PacedChat(Chain.ApiKey), HttpCompletionOption.ResponseHeadersRead);
-        var streamId = first.Headers.GetValues(StreamResumer.StreamIdHeader).Single();
+        var streamId = first.Headers.GetValues(StreamId.Header).Single();
         var received = new List<SseEvent>();
         await foreach (var item in SseClient.ReadAsync(first))
         {
@@ -109,7 +110,7 @@ public sealed class ResumableStreamTests
         await using var chain = await Chain.StartAsync(new ChainSettings { AuthQuota = { ["AuthQuota:ApiKeys"] = $"{Chain.ApiKey},sk-aicdn-other-key" } });
         using var client = chain.CreateEdgeClient();
         using var response = await client.SendAsync(PacedChat(Chain.ApiKey, intervalMs: 0), HttpCompletionOption.ResponseHeadersRead);
-        var streamId = response.Headers.GetValues(StreamResumer.StreamIdHeader).Single();
+        var streamId = response.Headers.GetValues(StreamId.Header).Single();
         await SseClient.ReadAllAsync(response);
 
         var otherKey = await ResumeAsync(client, streamId, "sk-aicdn-other-key", $"{streamId}.1");
@@ -134,7 +135,7 @@ public sealed class ResumableStreamTests
         using var client = NonDrainingClient(chain);
 
         var response = await client.SendAsync(Requests.Chat(Chain.ApiKey, stream: true, maxTokens: 500), HttpCompletionOption.ResponseHeadersRead);
-        var streamId = response.Headers.GetValues(StreamResumer.StreamIdHeader).Single();
+        var streamId = response.Headers.GetValues(StreamId.Header).Single();
         string? lastId = null;
         await foreach (var item in SseClient.ReadAsync(response))
         {
@@ -170,7 +171,7 @@ public sealed class ResumableStreamTests
         request.Headers.Add("x-mock-token-interval-ms", "0");
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        var streamId = response.Headers.GetValues(StreamResumer.StreamIdHeader).Single();
+        var streamId = response.Headers.GetValues(StreamId.Header).Single();
         var events = await SseClient.ReadAllAsync(response);
         Assert.Equal("[DONE]", events[^1].Data);
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace AiCdn.CoreRelay.Resumable;
+namespace AiCdn.Common.Streams;
 
 /// <summary>
 /// Stream ids are <c>s_&lt;node&gt;_&lt;24 hex&gt;</c>: the node names the core that holds the stream, so
@@ -8,6 +8,15 @@ namespace AiCdn.CoreRelay.Resumable;
 /// </summary>
 public static class StreamId
 {
+    /// <summary>The response header naming a resumable stream.</summary>
+    public const string Header = "x-aicdn-stream-id";
+
+    /// <summary>The request header a resume carries (the SSE standard's).</summary>
+    public const string LastEventIdHeader = "Last-Event-ID";
+
+    /// <summary>The path that resumes a stream.</summary>
+    public static string ResumePath(string streamId) => "/v1/streams/" + streamId;
+
     public static string New(string nodeId) => $"s_{nodeId}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
 
     public static bool TryParse(string? value, out string nodeId)

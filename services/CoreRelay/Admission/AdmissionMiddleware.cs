@@ -8,6 +8,7 @@ using AiCdn.CoreRelay.Telemetry;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Admission;
 
@@ -53,7 +54,7 @@ public sealed class AdmissionMiddleware(
 
         // The original request sent again with Last-Event-ID resumes its stream: no second upstream
         // call, no second charge.
-        if (settings.Resumable.Enabled && request.Headers[StreamResumer.LastEventIdHeader] is { Count: > 0 } lastEventId)
+        if (settings.Resumable.Enabled && request.Headers[StreamId.LastEventIdHeader] is { Count: > 0 } lastEventId)
         {
             if (!StreamId.TryParseEventId(lastEventId[0], out var streamId, out var after))
             {

@@ -25,7 +25,7 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
             LogUnexpectedStatus(logger, (int)response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((IsUnavailable(ex) || ex is System.Text.Json.JsonException) && !cancellationToken.IsCancellationRequested)
         {
             LogUnreachable(logger, ex);
         }
@@ -62,7 +62,7 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
             LogUnexpectedStatus(logger, (int)response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
             LogUnreachable(logger, ex);
         }
@@ -89,13 +89,17 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
             LogUnexpectedStatus(logger, (int)response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
             LogUnreachable(logger, ex);
         }
 
         return Accounting.RenewResult.Failed;
     }
+
+    /// <summary>auth-quota could not be reached, or did not answer within the resilience pipeline's timeout.</summary>
+    private static bool IsUnavailable(Exception exception) =>
+        exception is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException;
 
     private HttpRequestMessage Signed(HttpMethod method, string path)
     {

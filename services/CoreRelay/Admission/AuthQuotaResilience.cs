@@ -6,9 +6,10 @@ namespace AiCdn.CoreRelay.Admission;
 public static class AuthQuotaResilience
 {
     /// <summary>
-    /// Retries a decision only when auth-quota could not be reached or did not answer in time. That is
-    /// safe because the reservation id makes a repeated reserve a no-op; a definite answer (even 503)
-    /// is never retried, so a store outage is reported at once instead of piling up retries.
+    /// Retries a decision only when no connection to auth-quota could be made (safe: the reservation id
+    /// makes a repeated reserve a no-op). A slow answer is not retried: under overload, retries would
+    /// multiply the load on the very service that is behind; the caller gets a prompt 503 instead.
+    /// A definite answer (even 503) is never retried, so a store outage is reported at once.
     /// </summary>
     public static IHttpClientBuilder AddAuthQuotaResilience(this IHttpClientBuilder builder)
     {
@@ -20,7 +21,7 @@ public static class AuthQuotaResilience
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldHandle = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is HttpRequestException or Polly.Timeout.TimeoutRejectedException),
+                    args.Outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }),
             })
             .AddTimeout(TimeSpan.FromSeconds(2)));
         return builder;

@@ -41,6 +41,10 @@ public static class OriginProxyConfig
                 // is a backstop behind it.
                 ActivityTimeout = options.StreamIdleTimeout + TimeSpan.FromSeconds(30),
                 AllowResponseBuffering = false,
+
+                // YARP's default (HTTP/2 or lower) gives HTTP/1.1 on cleartext; h2c needs prior knowledge.
+                Version = options.OriginProtocol == "h2c" ? System.Net.HttpVersion.Version20 : null,
+                VersionPolicy = options.OriginProtocol == "h2c" ? HttpVersionPolicy.RequestVersionExact : null,
             },
             HealthCheck = new HealthCheckConfig
             {

@@ -6,6 +6,7 @@ using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Forwarding;
 
@@ -71,7 +72,7 @@ public sealed class RelayTransforms(
                 // The stream outlives this response: a session reads the origin, YARP reads the session.
                 var session = registry.Create(relay, relay.KeyHash);
                 relay.Session = session;
-                headers[StreamResumer.StreamIdHeader] = session.Id;
+                headers[StreamId.Header] = session.Id;
                 var origin = response.Content;
                 response.Content = new RelayHttpContent(origin, upstream =>
                 {

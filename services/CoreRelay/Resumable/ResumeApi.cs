@@ -1,6 +1,7 @@
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
 using AiCdn.CoreRelay.Admission;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Resumable;
 
@@ -31,7 +32,7 @@ public static class ResumeApi
         }
 
         var after = 0L;
-        if (context.Request.Headers[StreamResumer.LastEventIdHeader] is { Count: > 0 } lastEventId)
+        if (context.Request.Headers[StreamId.LastEventIdHeader] is { Count: > 0 } lastEventId)
         {
             if (!StreamId.TryParseEventId(lastEventId[0], out var eventStream, out after) || eventStream != id)
             {

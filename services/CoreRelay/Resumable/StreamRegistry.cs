@@ -4,6 +4,7 @@ using System.Text;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Resumable;
 

@@ -1,3 +1,4 @@
+using AiCdn.Common.Streams;
 using System.Buffers;
 using AiCdn.Common.Errors;
 using AiCdn.CoreRelay.Telemetry;
@@ -12,9 +13,6 @@ namespace AiCdn.CoreRelay.Resumable;
 /// </summary>
 public sealed class StreamResumer(StreamRegistry registry, CoreRelayMetrics metrics)
 {
-    public const string StreamIdHeader = "x-aicdn-stream-id";
-    public const string LastEventIdHeader = "Last-Event-ID";
-
     public async Task ResumeAsync(HttpContext context, string streamId, long afterSequence, string keyHash)
     {
         switch (registry.Find(streamId, keyHash, out var session))
@@ -44,7 +42,7 @@ public sealed class StreamResumer(StreamRegistry registry, CoreRelayMetrics metr
             response.ContentType = "text/event-stream; charset=utf-8";
             response.Headers.CacheControl = "no-store";
             response.Headers["X-Accel-Buffering"] = "no";
-            response.Headers[StreamIdHeader] = session.Id;
+            response.Headers[StreamId.Header] = session.Id;
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await response.StartAsync(context.RequestAborted);
 
@@ -74,7 +72,7 @@ public sealed class StreamResumer(StreamRegistry registry, CoreRelayMetrics metr
         new OpenAiError("No stream with this id exists for this API key.", OpenAiErrorTypes.InvalidRequest, "stream_id", "stream_not_found"));
 
     public static OpenAiErrorResult InvalidEventId() => OpenAiErrors.InvalidParameter(
-        LastEventIdHeader, "Last-Event-ID must be an event id of this stream, '<stream id>.<sequence>'.");
+        StreamId.LastEventIdHeader, "Last-Event-ID must be an event id of this stream, '<stream id>.<sequence>'.");
 
     private static OpenAiErrorResult Gone(string code, string message) => new(
         StatusCodes.Status410Gone, new OpenAiError(message, OpenAiErrorTypes.InvalidRequest, "stream_id", code));
