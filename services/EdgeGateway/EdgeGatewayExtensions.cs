@@ -89,6 +89,7 @@ public static class EdgeGatewayExtensions
             .LoadFromMemory(routes, clusters)
             .AddServiceDiscoveryDestinationResolver()
             .AddTransforms<EdgeTransforms>();
+        builder.Services.AddSingleton<CoreNodeDirectory>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, CoreHttpClientFactory>();
 
         return builder;
@@ -103,6 +104,7 @@ public static class EdgeGatewayExtensions
     {
         var options = app.Services.GetRequiredService<IOptions<EdgeOptions>>().Value;
 
+        app.UseOpenAiErrors();
         app.UseMiddleware<ListenerRoutingMiddleware>();
         if (!string.IsNullOrWhiteSpace(options.TrustedProxies))
         {
@@ -117,6 +119,7 @@ public static class EdgeGatewayExtensions
         app.MapWebSocketChat().WithMetadata(PublicEndpointMetadata.Instance);
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<ResumeRoutingMiddleware>();
             pipeline.UseMiddleware<CoreFailoverMiddleware>();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();

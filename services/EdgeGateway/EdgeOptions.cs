@@ -26,6 +26,12 @@ public sealed class EdgeOptions
     /// <summary>How long a TCP (and TLS) connection to a core may take before the next core is tried.</summary>
     public TimeSpan CoreConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the edge keeps trying to reopen a resumable stream on its core after the link broke
+    /// mid-stream, before it gives up and cuts the client (who may then resume it itself).
+    /// </summary>
+    public TimeSpan LinkResumeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Idle time after which an HTTP/2 ping checks a core connection (keeps it warm through NATs and load balancers).</summary>
     public TimeSpan CoreKeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -64,7 +64,7 @@ public sealed class ManagementListenerTests : IAsyncLifetime
             Timeouts.Short,
             "the Prometheus scrape shows aicdn_requests_total");
 
-        Assert.Contains("route=\"/v1/models\"", text);
+        Assert.Contains("route=\"models\"", text);
         Assert.Contains("aicdn_connections_active", text);
         Assert.Contains("aicdn_upstream_latency_seconds", text);
     }

@@ -18,6 +18,8 @@ public sealed class CoreHttpClientFactory(
     EdgeMetrics metrics,
     DrainCoordinator drain,
     TimeProvider time,
+    AiCdn.Common.Security.ClusterSignature signature,
+    CoreNodeDirectory nodes,
     ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
 {
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
@@ -52,7 +54,7 @@ public sealed class CoreHttpClientFactory(
     }
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
-        new CoreLinkHandler(handler, metrics, drain, time);
+        new CoreLinkHandler(handler, metrics, drain, time, signature, nodes, options);
 
     private static X509Certificate2 LoadClientCertificate(string certificateFile, string keyFile)
     {

@@ -35,5 +35,30 @@ public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvi
             proxyRequest.Options.Set(CoreLinkRequest.Key, CoreLinkRequest.Proxied);
             return ValueTask.CompletedTask;
         });
+
+        context.AddResponseTransform(transform =>
+        {
+            var response = transform.ProxyResponse;
+            if (response is null)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (response.RequestMessage?.Options.TryGetValue(CoreLinkHandler.CoreLatencyKey, out var coreLatency) == true
+                && transform.HttpContext.Features.Get<Telemetry.EdgeRequestFeature>() is { } request)
+            {
+                request.CoreLatency = coreLatency;
+            }
+
+            // A resume asked of a core that does not hold the stream: ask the next core instead.
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound
+                && transform.HttpContext.Features.Get<ResumeRoutingFeature>() is { MoreCandidates: true } routing)
+            {
+                routing.NotHere = true;
+                transform.SuppressResponseBody = true;
+            }
+
+            return ValueTask.CompletedTask;
+        });
     }
 }

@@ -8,13 +8,19 @@ namespace AiCdn.EdgeGateway.Streaming;
 /// flushes each read to the client at once), while <see cref="SseBoundaryScanner"/> follows the event
 /// boundaries. When the drain deadline passes, the stream ends at the next boundary with
 /// <see cref="DrainingEvent"/> and the core's side is aborted, so the client sees a complete
-/// response that says why it ended instead of a cut connection. Reads allocate nothing: the async
-/// state machine is pooled.
+/// response that says why it ended instead of a cut connection. For a resumable stream, a link to
+/// the core that breaks is reopened on the same core after the last event the client received
+/// whole (the bytes of the next event it already has are skipped), so the client sees one unbroken
+/// stream. Reads allocate nothing: the async state machine is pooled.
 /// </summary>
 public sealed class SseRelayStream : Stream
 {
-    private readonly Stream _inner;
     private readonly EdgeMetrics _metrics;
+    private readonly LinkResumer? _resumer;
+    private readonly SseResumePoint? _resumePoint;
+    private readonly TimeSpan _resumeTimeout;
+    private Stream _inner;
+    private int _skip;
     private readonly bool _countsAsClientStream;
     private readonly Lock _gate = new();
     private CancellationTokenRegistration _deadline;
@@ -25,9 +31,12 @@ public sealed class SseRelayStream : Stream
     private bool _ended;
     private int _disposed;
 
-    public SseRelayStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream)
+    public SseRelayStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, LinkResumer? resumer = null, TimeSpan resumeTimeout = default)
     {
         _inner = inner;
+        _resumer = resumer;
+        _resumePoint = resumer is null ? null : new SseResumePoint();
+        _resumeTimeout = resumeTimeout;
         _metrics = metrics;
         _countsAsClientStream = countsAsClientStream;
         if (countsAsClientStream)
@@ -51,78 +60,165 @@ public sealed class SseRelayStream : Stream
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        while (true)
         {
-            if (_ended)
-            {
-                return 0;
-            }
-
-            if (_drainRequested && _scanner.AtBoundary)
-            {
-                BeginDrainingEvent();
-            }
-
-            if (_injected >= 0)
-            {
-                // A zero-byte read asks whether data is ready: it is.
-                return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
-            }
-        }
-
-        int read;
-        try
-        {
-            read = await _inner.ReadAsync(buffer, cancellationToken);
-        }
-        catch (Exception) when (Volatile.Read(ref _upstreamAborted))
-        {
-            // We aborted the core's side ourselves at a boundary: now the closing event.
             lock (_gate)
             {
-                BeginDrainingEvent();
-                return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
-            }
-        }
-
-        if (buffer.IsEmpty)
-        {
-            return read;
-        }
-
-        lock (_gate)
-        {
-            if (read == 0)
-            {
-                if (_upstreamAborted)
+                if (_ended)
                 {
-                    // The abort surfaced as an end of stream rather than an exception.
-                    BeginDrainingEvent();
-                    return CopyDrainingEvent(buffer.Span);
+                    return 0;
                 }
 
-                _ended = true;
-                return 0;
+                if (_drainRequested && _scanner.AtBoundary)
+                {
+                    BeginDrainingEvent();
+                }
+
+                if (_injected >= 0)
+                {
+                    // A zero-byte read asks whether data is ready: it is.
+                    return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
+                }
             }
 
-            var bytes = buffer.Span[..read];
-            if (!_drainRequested)
+            int read;
+            try
             {
-                _scanner.Advance(bytes);
+                read = await _inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (Exception) when (Volatile.Read(ref _upstreamAborted))
+            {
+                // We aborted the core's side ourselves at a boundary: now the closing event.
+                lock (_gate)
+                {
+                    BeginDrainingEvent();
+                    return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
+                }
+            }
+            catch (Exception ex) when (_resumer is not null && !cancellationToken.IsCancellationRequested && IsLinkFailure(ex))
+            {
+                // The link to the core broke, not the stream: the core still has it.
+                if (await TryResumeAsync(cancellationToken))
+                {
+                    continue;
+                }
+
+                throw;
+            }
+
+            if (buffer.IsEmpty)
+            {
                 return read;
             }
 
-            // Draining: pass the rest of the current event, then close with the error event.
-            var end = _scanner.AdvanceToBoundary(bytes);
-            if (end < 0)
+            if (_skip > 0 && read > 0)
             {
-                return read;
+                // The resumed stream begins with the part of an event the client already has.
+                var skipped = Math.Min(_skip, read);
+                buffer.Span[skipped..read].CopyTo(buffer.Span);
+                read -= skipped;
+                _skip -= skipped;
+                if (read == 0)
+                {
+                    continue;
+                }
             }
 
-            BeginDrainingEvent();
-            return end > 0 ? end : CopyDrainingEvent(buffer.Span);
+            lock (_gate)
+            {
+                if (read == 0)
+                {
+                    if (_upstreamAborted)
+                    {
+                        // The abort surfaced as an end of stream rather than an exception.
+                        BeginDrainingEvent();
+                        return CopyDrainingEvent(buffer.Span);
+                    }
+
+                    _ended = true;
+                    return 0;
+                }
+
+                var bytes = buffer.Span[..read];
+                if (!_drainRequested)
+                {
+                    _scanner.Advance(bytes);
+                    return Relayed(bytes);
+                }
+
+                // Draining: pass the rest of the current event, then close with the error event.
+                var end = _scanner.AdvanceToBoundary(bytes);
+                if (end < 0)
+                {
+                    return Relayed(bytes);
+                }
+
+                BeginDrainingEvent();
+                return end > 0 ? Relayed(bytes[..end]) : CopyDrainingEvent(buffer.Span);
+            }
         }
     }
+
+    /// <summary>Notes bytes handed to the client, for an exact resume point.</summary>
+    private int Relayed(ReadOnlySpan<byte> bytes)
+    {
+        _resumePoint?.Advance(bytes);
+        return bytes.Length;
+    }
+
+    private async Task<bool> TryResumeAsync(CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(_resumeTimeout);
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                var resumed = await _resumer!(_resumePoint!.LastEventId, budget.Token);
+                if (resumed is null)
+                {
+                    _metrics.LinkResume("gone");
+                    return false;
+                }
+
+                var broken = _inner;
+                lock (_gate)
+                {
+                    _inner = resumed;
+                    _skip = _resumePoint.BytesIntoEvent;
+                }
+
+                broken.Dispose();
+                _metrics.LinkResume("succeeded");
+                return true;
+            }
+            catch (Exception ex) when (!budget.IsCancellationRequested && IsLinkFailure(ex))
+            {
+                // The core is not reachable yet: the link may be flapping. Try again shortly.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                _metrics.LinkResume("timed_out");
+                return false;
+            }
+
+            try
+            {
+                await Task.Delay(delay, budget.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                _metrics.LinkResume("timed_out");
+                return false;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+        }
+    }
+
+    private static bool IsLinkFailure(Exception exception) =>
+        exception is IOException or HttpRequestException or HttpIOException or System.Net.Sockets.SocketException;
 
     public override int Read(byte[] buffer, int offset, int count) =>
         throw new NotSupportedException("The relay reads event streams asynchronously only.");

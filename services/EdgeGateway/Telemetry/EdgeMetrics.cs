@@ -22,6 +22,8 @@ public sealed class EdgeMetrics
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _failovers;
     private readonly Counter<long> _drained;
+    private readonly Counter<long> _linkResumes;
+    private readonly Histogram<double> _overhead;
     private readonly UpDownCounter<long> _webSockets;
     private readonly Counter<long> _webSocketMessages;
 
@@ -36,6 +38,8 @@ public sealed class EdgeMetrics
         _rejections = meter.CreateCounter<long>("aicdn.ratelimit.rejections", "{request}", "Requests and connections the edge refused, by limit.");
         _failovers = meter.CreateCounter<long>("aicdn.failovers", "{attempt}", "Requests retried on another core before anything was sent.");
         _drained = meter.CreateCounter<long>("aicdn.streams.drained", "{stream}", "Streams ended with a server_draining event at the drain deadline.");
+        _linkResumes = meter.CreateCounter<long>("aicdn.link.resumes", "{resume}", "Streams whose link to the core broke and was resumed, by result (succeeded, gone, timed_out).");
+        _overhead = meter.CreateHistogram<double>("aicdn.relay.overhead", "s", "Time the edge adds before answering: its time to response headers minus the core's.");
         _webSockets = meter.CreateUpDownCounter<long>("aicdn.websocket.connections.active", "{connection}", "Open WebSocket chat sockets.");
         _webSocketMessages = meter.CreateCounter<long>("aicdn.websocket.requests", "{request}", "Chat requests received over WebSocket, by result.");
     }
@@ -62,6 +66,10 @@ public sealed class EdgeMetrics
     public void StreamClosed() => _sseActive.Add(-1, ServiceTag);
 
     public void StreamDrained() => _drained.Add(1, ServiceTag);
+
+    public void LinkResume(string result) => _linkResumes.Add(1, ServiceTag, new("result", result));
+
+    public void RelayOverhead(TimeSpan overhead) => _overhead.Record(Math.Max(0, overhead.TotalSeconds), ServiceTag);
 
     public void UpstreamLatency(TimeSpan latency) => _upstreamLatency.Record(latency.TotalSeconds, ServiceTag);
 

@@ -21,13 +21,21 @@ public sealed class EdgeTelemetryMiddleware(RequestDelegate next, EdgeMetrics me
         }
 
         var start = time.GetTimestamp();
-        var feature = new EdgeRequestFeature();
+        var feature = new EdgeRequestFeature { StartTimestamp = start };
         context.Features.Set(feature);
         var requestId = RequestIds.Apply(context);
         context.Response.OnStarting(static state =>
         {
-            var (response, id) = ((HttpResponse, string))state;
+            var (response, id, feature, metrics, time) = ((HttpResponse, string, EdgeRequestFeature, EdgeMetrics, TimeProvider))state;
             var headers = response.Headers;
+            if (feature.CoreLatency is { } coreLatency)
+            {
+                // The edge's share beside the core's Server-Timing entries: what the client paid for the edge.
+                var edge = time.GetElapsedTime(feature.StartTimestamp) - coreLatency;
+                metrics.RelayOverhead(edge);
+                headers.Append("Server-Timing", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"edge;dur={Math.Max(0, edge.TotalMilliseconds):0.0}"));
+            }
+
             headers.CacheControl = "no-store";
             headers.Remove(HeaderNames.Expires);
             headers.Remove(HeaderNames.ETag);
@@ -39,7 +47,7 @@ public sealed class EdgeTelemetryMiddleware(RequestDelegate next, EdgeMetrics me
             }
 
             return Task.CompletedTask;
-        }, (context.Response, requestId));
+        }, (context.Response, requestId, feature, metrics, time));
 
         try
         {

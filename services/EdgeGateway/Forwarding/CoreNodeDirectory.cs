@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+
+namespace AiCdn.EdgeGateway.Forwarding;
+
+/// <summary>
+/// Which core (by address) holds the streams of which core node, learnt from the stream ids of the
+/// responses this edge relayed. A resume for a node this edge has not seen yet is tried on every core.
+/// </summary>
+public sealed class CoreNodeDirectory
+{
+    private const int MaxNodes = 4096;
+
+    private readonly ConcurrentDictionary<string, string> _authorityByNode = new(StringComparer.Ordinal);
+
+    public void Learn(string nodeId, Uri coreAddress)
+    {
+        if (_authorityByNode.Count < MaxNodes || _authorityByNode.ContainsKey(nodeId))
+        {
+            _authorityByNode[nodeId] = coreAddress.Authority;
+        }
+    }
+
+    public string? AuthorityOf(string nodeId) => _authorityByNode.TryGetValue(nodeId, out var authority) ? authority : null;
+}
