@@ -51,35 +51,8 @@ public sealed class Chain : IAsyncDisposable
                 }, settings.AuthQuota),
                 settings.AuthQuotaServices);
 
-            var mockUrl = chain.Mock.Address.ToString().TrimEnd('/');
-            var core = Merge(new()
-            {
-                ["Cluster:Secret"] = ClusterSecret,
-                ["CoreRelay:Origins"] = mockUrl,
-                ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
-            }, settings.Core);
-            foreach (var key in core.Keys.ToList())
-            {
-                core[key] = core[key]?.Replace(MockPlaceholder, mockUrl, StringComparison.Ordinal);
-            }
-
-            chain.Core = await chain.AddAsync(
-                b => { b.AddServiceDefaults(); b.AddCoreRelay(); },
-                a => { a.MapDefaultEndpoints(); a.MapCoreRelay(); },
-                core,
-                settings.CoreServices);
-
-            chain.Edge = await chain.AddAsync(
-                b => { b.AddServiceDefaults(); b.AddEdgeGateway(); },
-                a => { a.MapDefaultEndpoints(); a.MapEdgeGateway(); },
-                Merge(new()
-                {
-                    ["Cluster:Secret"] = ClusterSecret,
-                    ["Edge:CoreNodes"] = chain.Core.Address.ToString().TrimEnd('/'),
-                    // The edge's management listener (METRICS_PORT, default 9090) on a free port.
-                    ["Edge:ManagementListen"] = "127.0.0.1:0",
-                }, settings.Edge),
-                settings.EdgeServices);
+            chain.Core = await chain.AddCoreAsync(settings.Core, settings.CoreServices);
+            chain.Edge = await chain.AddEdgeAsync(settings.Edge, settings.EdgeServices);
             return chain;
         }
         catch
@@ -90,6 +63,42 @@ public sealed class Chain : IAsyncDisposable
     }
 
     public HttpClient CreateEdgeClient() => Edge.CreateClient();
+
+    /// <summary>Another core-relay on the chain's mock and auth-quota (a second replica, or one with other settings).</summary>
+    public Task<ServiceHost> AddCoreAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var mockUrl = Mock.Address.ToString().TrimEnd('/');
+        var core = Merge(new()
+        {
+            ["Cluster:Secret"] = ClusterSecret,
+            ["CoreRelay:Origins"] = mockUrl,
+            ["CoreRelay:AuthQuotaUrl"] = AuthQuota.Address.ToString().TrimEnd('/'),
+        }, settings);
+        foreach (var key in core.Keys.ToList())
+        {
+            core[key] = core[key]?.Replace(MockPlaceholder, mockUrl, StringComparison.Ordinal);
+        }
+
+        return AddAsync(
+            b => { b.AddServiceDefaults(); b.AddCoreRelay(); },
+            a => { a.MapDefaultEndpoints(); a.MapCoreRelay(); },
+            core,
+            services);
+    }
+
+    /// <summary>Another edge-gateway, by default on the chain's core (set <c>Edge:CoreNodes</c> to point it elsewhere).</summary>
+    public Task<ServiceHost> AddEdgeAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        AddAsync(
+            b => { b.AddServiceDefaults(); b.AddEdgeGateway(); },
+            a => { a.MapDefaultEndpoints(); a.MapEdgeGateway(); },
+            Merge(new()
+            {
+                ["Cluster:Secret"] = ClusterSecret,
+                ["Edge:CoreNodes"] = Core.Address.ToString().TrimEnd('/'),
+                // The edge's management listener (METRICS_PORT, default 9090) on a free port.
+                ["Edge:ManagementListen"] = "127.0.0.1:0",
+            }, settings),
+            services);
 
     private async Task<ServiceHost> AddAsync(
         Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder> add,

@@ -1,0 +1,67 @@
+using System.Net;
+using AiCdn.Testing;
+
+namespace AiCdn.ResumableStreams.Tests;
+
+/// <summary>
+/// The link between edge and core drops mid-stream (a TCP relay between them resets every
+/// connection). The core still has the stream: the edge reopens it after the last event the
+/// client received, and the client sees one unbroken stream — every token once, in order — while
+/// the origin generated once and the tokens were charged once.
+/// </summary>
+public sealed class LinkLossTests
+{
+    private const int Tokens = 40;
+
+    [Theory]
+    [InlineData("http1", 1)]
+    [InlineData("http1", 4)]
+    [InlineData("h2c", 1)]
+    [InlineData("h2c", 4)]
+    public async Task LinkCutMidStream_ClientSeesOneUnbrokenStream(string transport, int cuts)
+    {
+        var settlements = new SettlementCounter();
+        var h2cPort = FreePort.Next();
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core = { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{h2cPort}" },
+            CoreServices = settlements.AddTo,
+        });
+        var coreAddress = transport == "h2c" ? new Uri($"http://127.0.0.1:{h2cPort}") : chain.Core.Address;
+        await using var link = new TcpFaultProxy(coreAddress);
+        var edge = await chain.AddEdgeAsync(new Dictionary<string, string?>
+        {
+            ["Edge:CoreNodes"] = link.Address.ToString().TrimEnd('/'),
+            ["Edge:CoreTransport"] = transport,
+        });
+        var expected = await Streams.WholeTextAsync(chain, Tokens);
+        await Streams.ResetOriginAuditAsync(chain);
+        using var client = Streams.Client(edge);
+
+        using var response = await client.SendAsync(Streams.PacedChat(Tokens, intervalMs: 60), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var streamId = response.Headers.GetValues(Streams.StreamIdHeader).Single();
+        var events = new List<SseEvent>();
+        var cutsDone = 0;
+        await foreach (var item in SseClient.ReadAsync(response))
+        {
+            events.Add(item);
+            if (cutsDone < cuts && events.Count == 6 + (cutsDone * 7))
+            {
+                Assert.True(link.CutAll() > 0, "there was no open link to cut");
+                cutsDone++;
+            }
+        }
+
+        Assert.Equal(cuts, cutsDone);
+        Streams.AssertWholeAndInOrder(streamId, events, Tokens, expected);
+        Assert.True(link.Accepted > cuts, $"the edge reconnected {link.Accepted - 1} time(s) for {cuts} cut(s)");
+        Assert.Equal(1, await Streams.OriginChatRequestsAsync(chain));
+        await Wait.UntilAsync(() => settlements.CompletionTokens.Count >= 2, TimeSpan.FromSeconds(15), "the stream's settlement");
+        await Task.Delay(300);
+
+        // Two settlements: WholeTextAsync's request and the stream's, once.
+        Assert.Equal(2, settlements.CompletionTokens.Count);
+        Assert.All(settlements.CompletionTokens, tokens => Assert.Equal(Tokens, tokens));
+    }
+}
