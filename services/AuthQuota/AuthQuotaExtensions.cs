@@ -66,8 +66,9 @@ public static class AuthQuotaExtensions
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapAuthQuota(this IEndpointRouteBuilder app)
+    public static WebApplication MapAuthQuota(this WebApplication app)
     {
+        app.UseOpenAiErrors();
         app.MapAuthorizeApi();
         app.MapAdminApi();
         app.MapOpenAiFallback();
