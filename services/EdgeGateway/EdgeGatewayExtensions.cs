@@ -42,7 +42,11 @@ public static class EdgeGatewayExtensions
             ["TRUSTED_PROXIES"] = "Edge:TrustedProxies",
         });
         builder.Configuration.AddEnvironmentAliases(
-            new Dictionary<string, string> { ["DRAIN_TIMEOUT"] = "Edge:DrainTimeout" },
+            new Dictionary<string, string>
+            {
+                ["DRAIN_TIMEOUT"] = "Edge:DrainTimeout",
+                ["LINK_RESUME_TIMEOUT"] = "Edge:LinkResumeTimeout",
+            },
             static (_, value) => Durations.ToTimeSpanText(value));
 
         builder.AddClusterSignature();

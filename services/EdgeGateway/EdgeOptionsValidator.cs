@@ -77,6 +77,7 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         }
 
         Positive(errors, options.DrainTimeout, "Edge:DrainTimeout (DRAIN_TIMEOUT)");
+        Positive(errors, options.LinkResumeTimeout, "Edge:LinkResumeTimeout (LINK_RESUME_TIMEOUT)");
 
         var limits = options.Limits;
         NotNegative(errors, limits.GlobalRequestsPerSecond, "Edge:Limits:GlobalRequestsPerSecond (RATE_LIMIT_GLOBAL)");
