@@ -76,6 +76,17 @@ stop_pids() {
   rm -f "$file"
 }
 
+# Release builds of the four services from SRC into BIN/<Service> (skipped with NO_BUILD=1 once built).
+build_services() {
+  local src="$1" bin="$2" service
+  [[ "${NO_BUILD:-0}" == 1 && -d "$bin" ]] && return 0
+  for service in LlmMock AuthQuota CoreRelay EdgeGateway; do
+    log "building $service (Release) from $src"
+    dotnet publish "$src/services/$service/$service.csproj" -c Release -o "$bin/$service" \
+      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || die "$service build failed"
+  done
+}
+
 # The load tool, built once in Release.
 load_tool() {
   local out="$LOAD_HOME/bin/load-tool"

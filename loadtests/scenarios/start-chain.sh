@@ -28,13 +28,7 @@ BIN="$LOAD_HOME/bin/chain"
 mkdir -p "$RUN_DIR/logs"
 raise_nofile
 
-if [[ "${NO_BUILD:-0}" != 1 || ! -d "$BIN" ]]; then
-  for service in LlmMock AuthQuota CoreRelay EdgeGateway; do
-    log "building $service (Release) from $SRC"
-    dotnet publish "$SRC/services/$service/$service.csproj" -c Release -o "$BIN/$service" \
-      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || die "$service build failed"
-  done
-fi
+build_services "$SRC" "$BIN"
 
 KEY="$(load_key)"
 SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
