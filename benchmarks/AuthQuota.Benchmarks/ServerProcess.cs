@@ -32,7 +32,12 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string? redis)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            // Run as `dotnet AuthQuota.Benchmarks.dll`; under `dotnet run` the process is the app host itself.
+            start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        }
+
         start.ArgumentList.Add("--serve");
         start.ArgumentList.Add(redis ?? "memory");
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the auth-quota process");
