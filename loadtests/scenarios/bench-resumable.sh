@@ -36,31 +36,24 @@ tool="$(load_tool)"
 
 KEY="$(load_key)"
 export AICDN_LOAD_KEY="$KEY"
-AICDN_CLUSTER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+AICDN_CLUSTER_SECRET="$(random_secret)"
 export AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/pids"' EXIT
 
-start() { # group dll env...
-  local group="$1" dll="$2"
-  shift 2
-  env "$@" dotnet "$dll" >"$RUN_DIR/logs/$group.log" 2>&1 &
-  echo "$group $!" >>"$RUN_DIR/pids"
-}
-pid_of() { awk -v g="$1" '$1 == g { print $2 }' "$RUN_DIR/pids"; }
 
-start mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:19280
-start auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY"
-start core-res "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19180 LISTEN_H2C=127.0.0.1:19480 \
+start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:19280
+start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY"
+start_service core-res core-res "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19180 LISTEN_H2C=127.0.0.1:19480 \
   LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 CORE_NODE_ID=core-res
-start core-plain "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19181 LISTEN_H2C=127.0.0.1:19481 \
+start_service core-plain core-plain "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19181 LISTEN_H2C=127.0.0.1:19481 \
   LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 RESUMABLE_STREAMS=false
 edge_env=(Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0)
-start edge-mock "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19080 METRICS_PORT=127.0.0.1:19580 \
+start_service edge-mock edge-mock "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19080 METRICS_PORT=127.0.0.1:19580 \
   CORE_NODE_HOST=127.0.0.1:19280 "${edge_env[@]}"
-start edge-res "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19081 METRICS_PORT=127.0.0.1:19581 \
+start_service edge-res edge-res "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19081 METRICS_PORT=127.0.0.1:19581 \
   CORE_NODE_HOST=127.0.0.1:19480 CORE_TRANSPORT=h2c "${edge_env[@]}"
-start edge-plain "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19082 METRICS_PORT=127.0.0.1:19582 \
+start_service edge-plain edge-plain "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19082 METRICS_PORT=127.0.0.1:19582 \
   CORE_NODE_HOST=127.0.0.1:19481 CORE_TRANSPORT=h2c "${edge_env[@]}"
 
 for url in http://127.0.0.1:19280/health http://127.0.0.1:19380/health http://127.0.0.1:19180/health \

@@ -25,22 +25,15 @@ raise_nofile
 build_services "$SRC" "$BIN"
 
 AICDN_LOAD_KEY="$(load_key)"
-AICDN_CLUSTER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+AICDN_CLUSTER_SECRET="$(random_secret)"
 export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/pids"' EXIT
 
-start() { # group dll env...
-  local group="$1" dll="$2"
-  shift 2
-  env "$@" dotnet "$dll" >"$RUN_DIR/logs/$group.log" 2>&1 &
-  echo "$group $!" >>"$RUN_DIR/pids"
-}
-pid_of() { awk -v g="$1" '$1 == g { print $2 }' "$RUN_DIR/pids"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-start mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:17280
-start auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:17380 API_KEYS="$AICDN_LOAD_KEY"
+start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:17280
+start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:17380 API_KEYS="$AICDN_LOAD_KEY"
 
 variants=(default sampled off)
 for i in "${!variants[@]}"; do
@@ -49,9 +42,9 @@ for i in "${!variants[@]}"; do
     sampled) telemetry=(OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01) ;;
     off) telemetry=(OTEL_SDK_DISABLED=true) ;;
   esac
-  start "core-$variant" "$BIN/CoreRelay/CoreRelay.dll" "${telemetry[@]}" ASPNETCORE_URLS="http://127.0.0.1:$((17180 + i))" \
+  start_service "core-$variant" "core-$variant" "$BIN/CoreRelay/CoreRelay.dll" "${telemetry[@]}" ASPNETCORE_URLS="http://127.0.0.1:$((17180 + i))" \
     LISTEN_H2C="127.0.0.1:$((17480 + i))" LLM_SOURCE_HOST=127.0.0.1:17280 AUTH_QUOTA_URL=http://127.0.0.1:17380
-  start "edge-$variant" "$BIN/EdgeGateway/EdgeGateway.dll" "${telemetry[@]}" LISTEN_HTTP="127.0.0.1:$((17080 + i))" \
+  start_service "edge-$variant" "edge-$variant" "$BIN/EdgeGateway/EdgeGateway.dll" "${telemetry[@]}" LISTEN_HTTP="127.0.0.1:$((17080 + i))" \
     METRICS_PORT="127.0.0.1:$((17580 + i))" CORE_NODE_HOST="127.0.0.1:$((17480 + i))" CORE_TRANSPORT=h2c \
     Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0
 done

@@ -87,6 +87,26 @@ build_services() {
   done
 }
 
+# A random 64-hex-digit secret (the cluster secret of a chain started for a run).
+random_secret() {
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# Starts a service DLL in the background with extra environment, logging to $RUN_DIR/logs/NAME.log,
+# and records "GROUP pid" in $RUN_DIR/pids (what stop_pids and the load tool's --watch-file read).
+#   start_service GROUP NAME DLL [VAR=value ...]
+start_service() {
+  local group="$1" name="$2" dll="$3"
+  shift 3
+  env "$@" dotnet "$dll" >"$RUN_DIR/logs/$name.log" 2>&1 &
+  echo "$group $!" >>"$RUN_DIR/pids"
+}
+
+# The PID recorded for GROUP in $RUN_DIR/pids (the first, when a group has several).
+pid_of() {
+  awk -v g="$1" '$1 == g { print $2; exit }' "$RUN_DIR/pids"
+}
+
 # The load tool, built once in Release.
 load_tool() {
   local out="$LOAD_HOME/bin/load-tool"

@@ -31,27 +31,21 @@ raise_nofile
 build_services "$SRC" "$BIN"
 
 KEY="$(load_key)"
-SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export AICDN_CLUSTER_SECRET="$SECRET" LOG_LEVEL="${LOG_LEVEL:-warn}" DOTNET_CLI_TELEMETRY_OPTOUT=1
+AICDN_CLUSTER_SECRET="$(random_secret)"
+export AICDN_CLUSTER_SECRET LOG_LEVEL="${LOG_LEVEL:-warn}" DOTNET_CLI_TELEMETRY_OPTOUT=1
 : >"$RUN_DIR/pids"
 
-start() { # group name dll env...
-  local group="$1" name="$2" dll="$3"
-  shift 3
-  env "$@" dotnet "$dll" >"$RUN_DIR/logs/$name.log" 2>&1 &
-  echo "$group $!" >>"$RUN_DIR/pids"
-}
 
 for ((i = 0; i < MOCKS; i++)); do
-  start mock "mock-$i" "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$((MOCK_PORT + i))"
+  start_service mock "mock-$i" "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$((MOCK_PORT + i))"
 done
-start auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$AUTH_PORT" API_KEYS="$KEY"
+start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$AUTH_PORT" API_KEYS="$KEY"
 
 core_targets="$(port_list "$CORE_PORT" "$CORES")"
 for ((i = 0; i < CORES; i++)); do
   extra=()
   [[ "$EDGE_TO_CORE" == h2c ]] && extra=(LISTEN_H2C="127.0.0.1:$((CORE_H2C_PORT + i))")
-  start core "core-$i" "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS="http://127.0.0.1:$((CORE_PORT + i))" \
+  start_service core "core-$i" "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS="http://127.0.0.1:$((CORE_PORT + i))" \
     LLM_SOURCE_HOST="$(port_list "$MOCK_PORT" "$MOCKS")" AUTH_QUOTA_URL="http://127.0.0.1:$AUTH_PORT" "${extra[@]}"
 done
 [[ "$EDGE_TO_CORE" == h2c ]] && core_targets="$(port_list "$CORE_H2C_PORT" "$CORES")"
@@ -61,7 +55,7 @@ done
 core_transport=http1
 [[ "$EDGE_TO_CORE" == h2c ]] && core_transport=h2c
 for ((i = 0; i < EDGES; i++)); do
-  start edge "edge-$i" "$BIN/EdgeGateway/EdgeGateway.dll" ASPNETCORE_URLS="http://127.0.0.1:$((EDGE_PORT + i))" \
+  start_service edge "edge-$i" "$BIN/EdgeGateway/EdgeGateway.dll" ASPNETCORE_URLS="http://127.0.0.1:$((EDGE_PORT + i))" \
     CORE_NODE_HOST="$core_targets" CORE_TRANSPORT="$core_transport" METRICS_PORT="127.0.0.1:$((EDGE_MANAGEMENT_PORT + i))" \
     Edge__Limits__PerIpRequestsPerSecond=1000000 Edge__Limits__PerIpConcurrentRequests=1000000
 done
