@@ -12,11 +12,20 @@ public sealed class CoreNodeDirectory
 
     private readonly ConcurrentDictionary<string, string> _authorityByNode = new(StringComparer.Ordinal);
 
+    /// <summary>Called for every resumable stream relayed: a lookup, and a write only when something changed.</summary>
     public void Learn(string nodeId, Uri coreAddress)
     {
-        if (_authorityByNode.Count < MaxNodes || _authorityByNode.ContainsKey(nodeId))
+        var authority = coreAddress.Authority;
+        if (_authorityByNode.TryGetValue(nodeId, out var known))
         {
-            _authorityByNode[nodeId] = coreAddress.Authority;
+            if (!string.Equals(known, authority, StringComparison.Ordinal))
+            {
+                _authorityByNode[nodeId] = authority;
+            }
+        }
+        else if (_authorityByNode.Count < MaxNodes)
+        {
+            _authorityByNode.TryAdd(nodeId, authority);
         }
     }
 
