@@ -105,6 +105,24 @@ public sealed class AdmissionTests
         Assert.DoesNotContain(origin.AllHeaderValues, v => v.Contains(Chain.ApiKey, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AuthQuotaUnreachable_Is503AuthUnavailable_AndNotForwarded()
+    {
+        await using var origin = await AuthorizationEchoOrigin.StartAsync();
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            // Nothing listens there: every call to auth-quota fails to connect.
+            Core = { ["CoreRelay:Origins"] = origin.Url, ["CoreRelay:AuthQuotaUrl"] = $"http://127.0.0.1:{FreePort.Next()}" },
+        });
+        using var client = chain.CreateEdgeClient();
+
+        using var response = await client.SendAsync(Requests.Chat(Chain.ApiKey, stream: true, maxTokens: 2));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("auth_unavailable", await ErrorCodeAsync(response));
+        Assert.Empty(origin.AuthorizationHeaders);
+    }
+
     private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response)
     {
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
