@@ -21,6 +21,7 @@ public static class AuthorizeApi
         var api = app.MapGroup(string.Empty).RequireClusterSignature();
         api.MapPost(QuotaRoutes.Authorize, AuthorizeAsync);
         api.MapPost(QuotaRoutes.Settle, SettleAsync);
+        api.MapPost(QuotaRoutes.KeyContext, KeyContextAsync);
         api.MapPost(QuotaRoutes.RenewTemplate, RenewAsync);
         return app;
     }
@@ -54,6 +55,41 @@ public static class AuthorizeApi
 
         var decision = await decider.AuthorizeAsync(request, context.RequestAborted);
         return TypedResults.Json(decision, CommonJsonContext.Default.AuthorizeDecision);
+    }
+
+    private static async Task<IResult> KeyContextAsync(HttpContext context, QuotaDecider decider)
+    {
+        KeyContextRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, QuotaJsonContext.Default.KeyContextRequest, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiErrors.InvalidJson(ex.Message);
+        }
+
+        if (request?.KeyHash is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
+        {
+            return OpenAiErrors.InvalidParameter("key_hash", "key_hash must be the SHA-256 of the key in lower-case hex.");
+        }
+
+        if (!decider.HasSharedStore)
+        {
+            return new OpenAiErrorResult(StatusCodes.Status409Conflict, new OpenAiError(
+                "This auth-quota keeps its counters in memory; decisions can only be made here.", OpenAiErrorTypes.InvalidRequest, null, "no_shared_store"));
+        }
+
+        try
+        {
+            return await decider.ContextAsync(hash, context.RequestAborted) is { } keyContext
+                ? TypedResults.Json(keyContext, QuotaJsonContext.Default.KeyContext)
+                : OpenAiErrors.InvalidApiKey();
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return StoreUnavailable();
+        }
     }
 
     private static async Task<IResult> SettleAsync(HttpContext context, QuotaDecider decider)

@@ -1,5 +1,6 @@
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Quota;
+using AiCdn.AuthQuota.Quota.Redis;
 using AiCdn.AuthQuota.Storage;
 using AiCdn.AuthQuota.Telemetry;
 using AiCdn.AuthQuota.Tenants;
@@ -28,7 +29,7 @@ public sealed class QuotaDecider(
     TimeProvider time)
 {
     /// <summary>When a stream slot frees up is unknowable; clients are told to try again after this.</summary>
-    public const long ConcurrencyRetryAfterMs = 1000;
+    public const long ConcurrencyRetryAfterMs = QuotaVerdicts.ConcurrencyRetryAfterMs;
 
     private const long UnavailableRetryAfterMs = 1000;
 
@@ -40,16 +41,7 @@ public sealed class QuotaDecider(
         ApiKeyRecord? key;
         try
         {
-            if (keyCache.TryGet(request.KeyHash, out var cached))
-            {
-                key = cached;
-            }
-            else
-            {
-                key = await keys.FindByHashAsync(request.KeyHash, cancellationToken);
-                keyCache.Set(request.KeyHash, key);
-                lastKnown.Remember(request.KeyHash, key);
-            }
+            key = await FindKeyAsync(request.KeyHash, cancellationToken);
         }
         catch (QuotaStoreUnavailableException)
         {
@@ -68,19 +60,9 @@ public sealed class QuotaDecider(
         }
 
         var tenantLabel = tenants.Label(key.Tenant);
-        if (!key.Enabled)
+        if (QuotaVerdicts.CheckKey(key.Enabled, key.ExpiresAt, key.Models, request.Model, now) is { } refusal)
         {
-            return Refuse(request, StatusCodes.Status401Unauthorized, QuotaErrors.Disabled, tenantLabel);
-        }
-
-        if (key.IsExpired(now))
-        {
-            return Refuse(request, StatusCodes.Status401Unauthorized, QuotaErrors.Expired, tenantLabel);
-        }
-
-        if (!key.AllowsModel(request.Model))
-        {
-            return Refuse(request, StatusCodes.Status403Forbidden, QuotaErrors.ModelNotAllowed(request.Model), tenantLabel);
+            return Refuse(request, refusal.Status, refusal.Error, tenantLabel);
         }
 
         var command = new ReserveCommand(request.ReservationId, key.Tenant, key.Id, request.EstimatedTokens, request.Stream,
@@ -105,6 +87,31 @@ public sealed class QuotaDecider(
         }
 
         return Decide(request, key, tenantLabel, result, failingOpen);
+    }
+
+    /// <summary>Whether counters live in a store other processes can reach (Redis), so core-relay may decide itself.</summary>
+    public bool HasSharedStore => quota is RedisQuotaStore;
+
+    /// <summary>
+    /// What core-relay needs to decide for this key against Redis itself (see <see cref="KeyContext"/>);
+    /// null when no such key exists. Only with a shared store (<see cref="HasSharedStore"/>). Throws
+    /// <see cref="QuotaStoreUnavailableException"/> when Redis does not answer: a core then asks for
+    /// decisions here, where the failure mode applies.
+    /// </summary>
+    public async ValueTask<KeyContext?> ContextAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        var store = (RedisQuotaStore)quota;
+        if (await FindKeyAsync(keyHash, cancellationToken) is not { } key)
+        {
+            return null;
+        }
+
+        // Asked every time (two small commands): after a Redis restart the id changes, and cores
+        // that still hold the old one stop deciding against a store they cannot vouch for.
+        var storeId = await store.EnsureStoreIdAsync();
+        var settings = options.CurrentValue;
+        return new KeyContext(key.Id, key.Tenant, key.Enabled, key.ExpiresAt, key.Models, key.Limits, tenants.LimitsOf(key.Tenant),
+            (long)settings.ReservationTtl.TotalMilliseconds, settings.Redis.KeyPrefix, storeId);
     }
 
     public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
@@ -144,49 +151,34 @@ public sealed class QuotaDecider(
     public ValueTask<QuotaReadings> UsageAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         quota.ReadUsageAsync(new UsageQuery(key.Tenant, key.Id, key.Limits, tenants.LimitsOf(key.Tenant), time.GetUtcNow()), cancellationToken);
 
-    private AuthorizeDecision Decide(AuthorizeRequest request, ApiKeyRecord key, string tenantLabel, ReserveResult result, bool failingOpen)
+    private async ValueTask<ApiKeyRecord?> FindKeyAsync(string keyHash, CancellationToken cancellationToken)
     {
-        if (result.Outcome == ReserveOutcome.IdConflict)
+        if (keyCache.TryGet(keyHash, out var cached))
         {
-            return Refuse(request, StatusCodes.Status409Conflict, QuotaErrors.ReservationIdConflict, tenantLabel);
+            return cached;
         }
 
-        var readings = result.Readings!;
-        var state = RateLimitStates.From(readings);
-        if (result.Outcome is ReserveOutcome.Reserved or ReserveOutcome.AlreadyReserved)
-        {
-            metrics.Decision(failingOpen ? "allowed_fail_open" : "allowed", tenantLabel);
-            return new AuthorizeDecision(true, StatusCodes.Status200OK, request.ReservationId, key.Id, key.Tenant, RateLimit: state);
-        }
-
-        // The limit that keeps the caller waiting longest is the one to name; a limit the request
-        // can never fit (more tokens than the limit itself) outranks every wait.
-        var (scope, kind, reading) = readings.All().Where(r => !r.Reading.Fits).MaxBy(r => Rank(r.Reading.WaitMs));
-        long? retryAfter = reading.WaitMs switch
-        {
-            LimitReading.Never => null,
-            LimitReading.WhenAStreamEnds => ConcurrencyRetryAfterMs,
-            var wait => wait,
-        };
-        var requested = kind switch
-        {
-            LimitKind.RequestsPerMinute => 1,
-            LimitKind.ConcurrentStreams => 1,
-            _ => (long)request.EstimatedTokens,
-        };
-
-        metrics.Rejected(kind, scope, tenantLabel);
-        metrics.Decision(QuotaErrors.RateLimitExceeded, tenantLabel);
-        return new AuthorizeDecision(false, StatusCodes.Status429TooManyRequests, request.ReservationId, key.Id, key.Tenant,
-            QuotaErrors.RateLimited(key, scope, kind, reading, requested, retryAfter), retryAfter, state);
+        var key = await keys.FindByHashAsync(keyHash, cancellationToken);
+        keyCache.Set(keyHash, key);
+        lastKnown.Remember(keyHash, key);
+        return key;
     }
 
-    private static long Rank(long waitMs) => waitMs switch
+    private AuthorizeDecision Decide(AuthorizeRequest request, ApiKeyRecord key, string tenantLabel, ReserveResult result, bool failingOpen)
     {
-        LimitReading.Never => long.MaxValue,
-        LimitReading.WhenAStreamEnds => ConcurrencyRetryAfterMs,
-        _ => waitMs,
-    };
+        var decision = QuotaVerdicts.FromReservation(request, key.Id, key.Tenant, result, out var rejected);
+        if (rejected is { } limit)
+        {
+            metrics.Rejected(limit.Kind, limit.Scope, tenantLabel);
+            metrics.Decision(QuotaErrors.RateLimitExceeded, tenantLabel);
+        }
+        else
+        {
+            metrics.Decision(decision.Allowed ? (failingOpen ? "allowed_fail_open" : "allowed") : decision.Error?.Code ?? "refused", tenantLabel);
+        }
+
+        return decision;
+    }
 
     private AuthorizeDecision Refuse(AuthorizeRequest request, int status, OpenAiError error, string tenantLabel)
     {

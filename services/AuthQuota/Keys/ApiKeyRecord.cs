@@ -24,30 +24,8 @@ public sealed record ApiKeyRecord(
 {
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expiry && expiry <= now;
 
-    /// <summary>
-    /// Null <see cref="Models"/> allows every model. An entry ending in <c>*</c> allows every model
-    /// starting with what precedes it (<c>gpt-4o*</c>). A request naming no model (GET /v1/models)
-    /// uses none and is allowed.
-    /// </summary>
-    public bool AllowsModel(string? model)
-    {
-        if (Models is null || string.IsNullOrEmpty(model))
-        {
-            return true;
-        }
-
-        foreach (var allowed in Models)
-        {
-            if (allowed.EndsWith('*')
-                ? model.StartsWith(allowed.AsSpan(0, allowed.Length - 1), StringComparison.Ordinal)
-                : string.Equals(allowed, model, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Whether this key may use <paramref name="model"/> (see <see cref="Decisions.QuotaVerdicts.AllowsModel"/>).</summary>
+    public bool AllowsModel(string? model) => Decisions.QuotaVerdicts.AllowsModel(Models, model);
 
     /// <summary>What a key may show of itself: its prefix and last four characters (OpenAI shows keys the same way).</summary>
     public static string HintOf(string plainKey) =>

@@ -8,7 +8,7 @@ namespace AiCdn.AuthQuota.Telemetry;
 /// auth-quota's instruments (meter <c>AiCdn.AuthQuota</c>). Tags are bounded: limit and scope names,
 /// decision results, store operations, and tenants only from configuration (others are <c>other</c>).
 /// </summary>
-public sealed class QuotaMetrics
+public sealed class QuotaMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserver
 {
     public const string MeterName = "AiCdn.AuthQuota";
 

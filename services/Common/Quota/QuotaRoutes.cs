@@ -7,6 +7,13 @@ public static class QuotaRoutes
     public const string Settle = "/internal/v1/settle";
 
     /// <summary>
+    /// A key's decision context (POST <c>{"key_hash"}</c>): what core-relay needs to decide for this key
+    /// against Redis itself. 401 <c>invalid_api_key</c> for a key that does not exist, 409 when auth-quota keeps its counters
+    /// in memory (there is no shared store to decide against).
+    /// </summary>
+    public const string KeyContext = "/internal/v1/keys/context";
+
+    /// <summary>
     /// Route template of the lease renewal: a stream that outlives the reservation TTL keeps its
     /// concurrent-stream lease by renewing it (POST, no body; 204, or 404 when the reservation is gone).
     /// </summary>

@@ -11,6 +11,9 @@ namespace AiCdn.AuthQuota.Quota.Redis;
 /// </summary>
 internal sealed class RedisQuotaKeys(string prefix)
 {
+    /// <summary>The deployment's store id (see <see cref="RedisQuotaStore.EnsureStoreIdAsync"/>).</summary>
+    public RedisKey StoreId => $"{prefix}:store-id";
+
     public RedisKey Pointer(string reservationId) => $"{prefix}:res:{{{reservationId}}}";
 
     public RedisKey Record(string tenant, string reservationId) => $"{Tag(tenant)}:r:{reservationId}";

@@ -25,6 +25,15 @@ public sealed class RedisScript
 
     public string Text { get; }
 
+    /// <summary>Loads a script embedded in <paramref name="assembly"/> whose resource name ends with <paramref name="file"/>.</summary>
+    public static RedisScript FromResource(System.Reflection.Assembly assembly, string file)
+    {
+        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("." + file, StringComparison.Ordinal));
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return new RedisScript(reader.ReadToEnd());
+    }
+
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
     {
         try

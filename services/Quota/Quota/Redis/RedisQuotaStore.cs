@@ -5,12 +5,33 @@ using StackExchange.Redis;
 namespace AiCdn.AuthQuota.Quota.Redis;
 
 /// <summary>
-/// Quota counters in Redis, shared by every auth-quota replica: each decision is one Lua script
-/// (check and reserve atomically), so limits hold exactly across replicas.
+/// Quota counters in Redis, shared by every auth-quota replica and every core-relay deciding
+/// directly: each decision is one Lua script (check and reserve atomically), so limits hold exactly
+/// across replicas. <paramref name="keyPrefix"/> is the deployment's prefix (auth-quota's
+/// <c>AuthQuota:Redis:KeyPrefix</c>; core-relay uses the one auth-quota tells it).
 /// </summary>
-public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
+public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : IQuotaStore
 {
-    private readonly RedisQuotaKeys _keys = new(redis.KeyPrefix);
+    private readonly RedisQuotaKeys _keys = new(keyPrefix);
+
+    public RedisQuotaStore(RedisConnection redis)
+        : this(redis, redis.KeyPrefix)
+    {
+    }
+
+    /// <summary>
+    /// This deployment's store id: a random value the first replica to ask writes once (SET NX) under
+    /// the prefix. A core-relay compares it with what auth-quota reports before deciding against its
+    /// own Redis connection, so a core pointed at another Redis (or prefix) never splits the counters.
+    /// </summary>
+    public Task<string> EnsureStoreIdAsync() => redis.ExecuteAsync("store_id", async db =>
+    {
+        await db.StringSetAsync(_keys.StoreId, Guid.NewGuid().ToString("N"), when: When.NotExists);
+        return (string)(await db.StringGetAsync(_keys.StoreId))!;
+    });
+
+    /// <summary>The store id as this connection sees it, or null when none was written under this prefix.</summary>
+    public Task<string?> ReadStoreIdAsync() => redis.ExecuteAsync("store_id", async db => (string?)await db.StringGetAsync(_keys.StoreId));
 
     public async ValueTask<ReserveResult> ReserveAsync(ReserveCommand command, CancellationToken cancellationToken)
     {
@@ -37,7 +58,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             // keeps the first pointer.
             var setPointer = db.StringSetAsync(_keys.Pointer(command.ReservationId), pointer,
                 TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs), When.NotExists);
-            var script = LuaScripts.Reserve.EvaluateAsync(db, keys, args);
+            var script = QuotaScripts.Reserve.EvaluateAsync(db, keys, args);
             await setPointer;
             return (RedisResult[])(await script)!;
         });
@@ -60,7 +81,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             }
 
             var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
-            var outcome = (SettleOutcome)(int)(await LuaScripts.Settle.EvaluateAsync(db, keys,
+            var outcome = (SettleOutcome)(int)(await QuotaScripts.Settle.EvaluateAsync(db, keys,
                 [QuotaMath.UnixMs(command.Now), command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs]));
             if (outcome == SettleOutcome.Settled)
             {
@@ -86,7 +107,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
             }
 
             var keys = _keys.Leases(tenant, keyId, _keys.Record(tenant, reservationId));
-            var renewed = (int)(await LuaScripts.Renew.EvaluateAsync(db, keys, [QuotaMath.UnixMs(now), reservationId, ttlMs])) == 1;
+            var renewed = (int)(await QuotaScripts.Renew.EvaluateAsync(db, keys, [QuotaMath.UnixMs(now), reservationId, ttlMs])) == 1;
             if (renewed)
             {
                 _ = db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(ttlMs + QuotaMath.RetentionMs), flags: CommandFlags.FireAndForget);
@@ -111,7 +132,7 @@ public sealed class RedisQuotaStore(RedisConnection redis) : IQuotaStore
         args[6] = QuotaMath.MsUntilDayEnd(now);
         args[7] = day;
         FillLimits(args, 8, query.KeyLimits, query.TenantLimits);
-        var result = await redis.ExecuteAsync("usage", async db => (RedisResult[])(await LuaScripts.Reserve.EvaluateAsync(db, keys, args))!);
+        var result = await redis.ExecuteAsync("usage", async db => (RedisResult[])(await QuotaScripts.Reserve.EvaluateAsync(db, keys, args))!);
         return ToReadings(result, query.KeyLimits, query.TenantLimits);
     }
 

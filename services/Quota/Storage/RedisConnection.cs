@@ -1,5 +1,4 @@
-using AiCdn.AuthQuota.Telemetry;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AiCdn.AuthQuota.Storage;
@@ -9,34 +8,34 @@ namespace AiCdn.AuthQuota.Storage;
 /// <c>AbortOnConnectFail=false</c> StackExchange.Redis keeps reconnecting in the background, and
 /// with the fail-fast backlog policy a command issued while disconnected fails at once (the decision
 /// then applies the configured failure mode) instead of queueing behind a dead link.
+/// auth-quota and core-relay each hold one; the client name tells them apart in <c>CLIENT LIST</c>.
 /// </summary>
-public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
+public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHostedService, IAsyncDisposable
 {
     public const string StoreName = "redis";
 
     private readonly ConfigurationOptions _configuration;
-    private readonly QuotaMetrics _metrics;
+    private readonly IQuotaStoreObserver _observer;
     private readonly TimeProvider _time;
     private readonly ILogger<RedisConnection> _logger;
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
 
-    public RedisConnection(string connectionString, IOptions<AuthQuotaOptions> options, QuotaMetrics metrics, TimeProvider time, ILogger<RedisConnection> logger)
+    public RedisConnection(string connectionString, RedisStoreOptions redis, string clientName, IQuotaStoreObserver observer, TimeProvider time, ILogger<RedisConnection> logger)
     {
         if (!RedisConnectionString.TryParse(connectionString, out var configuration, out var error))
         {
             throw new InvalidOperationException("ConnectionStrings:redis is not valid: " + error);
         }
 
-        var redis = options.Value.Redis;
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ConnectTimeout = (int)redis.ConnectTimeout.TotalMilliseconds;
         configuration.AsyncTimeout = (int)redis.CommandTimeout.TotalMilliseconds;
         configuration.SyncTimeout = (int)redis.CommandTimeout.TotalMilliseconds;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
-        configuration.ClientName ??= "auth-quota";
+        configuration.ClientName ??= clientName;
         _configuration = configuration;
-        _metrics = metrics;
+        _observer = observer;
         _time = time;
         _logger = logger;
         KeyPrefix = redis.KeyPrefix;
@@ -72,7 +71,7 @@ public sealed partial class RedisConnection : IHostedService, IAsyncDisposable
         }
         finally
         {
-            _metrics.StoreCall(StoreName, operation, _time.GetElapsedTime(start), failed);
+            _observer.StoreCall(StoreName, operation, _time.GetElapsedTime(start), failed);
         }
     }
 

@@ -1,4 +1,3 @@
-using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
 
@@ -29,9 +28,9 @@ public static class QuotaErrors
         new($"This API key may not use the model '{model}'.", OpenAiErrorTypes.Permission, "model", "model_not_allowed");
 
     /// <summary>A limit had no room. OpenAI puts "requests" or "tokens" in the type of a 429.</summary>
-    public static OpenAiError RateLimited(ApiKeyRecord key, LimitScope scope, LimitKind kind, LimitReading reading, long requested, long? retryAfterMs)
+    public static OpenAiError RateLimited(string keyId, string tenant, LimitScope scope, LimitKind kind, LimitReading reading, long requested, long? retryAfterMs)
     {
-        var who = scope == LimitScope.Key ? $"API key {key.Id}" : $"tenant {key.Tenant}";
+        var who = scope == LimitScope.Key ? $"API key {keyId}" : $"tenant {tenant}";
         var type = kind is LimitKind.TokensPerMinute or LimitKind.TokensPerDay ? "tokens" : "requests";
         var message = kind switch
         {
