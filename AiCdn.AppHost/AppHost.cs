@@ -28,6 +28,7 @@ var coreRelay = builder.AddProject<Projects.CoreRelay>("core-relay")
     .WithHttpHealthCheck("/health")
     .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
     .WithReference(authQuota).WaitFor(authQuota)
+    .WithQuotaStoreReference(quotaStore)
     .WithLlmOrigin(llmMock);
 
 // edge-gateway: the only public entry point, on a fixed port; metrics and health on its management port.

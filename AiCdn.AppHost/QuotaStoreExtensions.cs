@@ -45,10 +45,7 @@ public static class QuotaStoreExtensions
 
     public static IResourceBuilder<ProjectResource> WithQuotaStore(this IResourceBuilder<ProjectResource> project, QuotaStore store)
     {
-        if (store.Resource is { } resource)
-        {
-            project.WithReference(resource).WaitFor(resource);
-        }
+        project.WithQuotaStoreReference(store);
 
         project.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
@@ -56,6 +53,20 @@ public static class QuotaStoreExtensions
                 .LogInformation("Quota store: {Store}", store.Description);
             return Task.CompletedTask;
         });
+        return project;
+    }
+
+    /// <summary>
+    /// Gives a project the quota store's connection string, if there is a store other processes can
+    /// reach: core-relay then makes its decisions against Redis itself (auth-quota still owns keys).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithQuotaStoreReference(this IResourceBuilder<ProjectResource> project, QuotaStore store)
+    {
+        if (store.Resource is { } resource)
+        {
+            project.WithReference(resource).WaitFor(resource);
+        }
+
         return project;
     }
 

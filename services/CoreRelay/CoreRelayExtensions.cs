@@ -1,3 +1,4 @@
+using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
 using AiCdn.Common.Tokens;
@@ -23,6 +24,9 @@ public static class CoreRelayExtensions
             ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
             ["LLM_SOURCE_PROTOCOL"] = "CoreRelay:OriginProtocol",
             ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
+            ["QUOTA_DIRECT"] = "CoreRelay:DirectQuota",
+            ["REDIS_URL"] = "ConnectionStrings:redis",
+            ["REDIS_CONNECTION"] = "ConnectionStrings:redis",
             ["ORIGIN_HEALTH_PATH"] = "CoreRelay:OriginHealthCheckPath",
             ["RESUMABLE_STREAMS"] = "CoreRelay:Resumable:Enabled",
             ["CORE_NODE_ID"] = "CoreRelay:Resumable:NodeId",
@@ -37,6 +41,7 @@ public static class CoreRelayExtensions
             new Dictionary<string, string> { ["RESUME_GRACE_SECONDS"] = "CoreRelay:Resumable:GracePeriod" },
             static (_, seconds) => TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
 
+        var options = builder.Configuration.GetSection(CoreRelayOptions.SectionName).Get<CoreRelayOptions>() ?? new CoreRelayOptions();
         builder.AddClusterSignature();
         builder.Services.AddSingleton<IValidateOptions<CoreRelayOptions>, CoreRelayOptionsValidator>();
         builder.Services.AddOptions<CoreRelayOptions>()
@@ -59,6 +64,16 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<StreamRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamRegistry>());
         builder.Services.AddSingleton<StreamResumer>();
+        // With the quota store's address, decisions are made against Redis here (see DirectQuota).
+        if (options.DirectQuota && builder.Configuration.GetConnectionString("redis") is { Length: > 0 } redis)
+        {
+            builder.Services.AddSingleton(sp => new RedisConnection(
+                redis, new RedisStoreOptions(), "core-relay", sp.GetRequiredService<CoreRelayMetrics>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisConnection>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            builder.Services.AddSingleton<DirectQuota>();
+        }
+
         builder.Services.AddHttpClient<AuthQuotaClient>((sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaUrl);
@@ -74,7 +89,6 @@ public static class CoreRelayExtensions
             })
             .AddAuthQuotaResilience();
 
-        var options = builder.Configuration.GetSection(CoreRelayOptions.SectionName).Get<CoreRelayOptions>() ?? new CoreRelayOptions();
         var (routes, clusters) = OriginProxyConfig.Build(options);
         builder.Services.AddReverseProxy()
             .LoadFromMemory(routes, clusters)

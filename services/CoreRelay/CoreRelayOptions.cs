@@ -31,6 +31,19 @@ public sealed class CoreRelayOptions
     /// <summary>Connections the core keeps to auth-quota at most; decisions beyond them wait for one.</summary>
     public int AuthQuotaMaxConnections { get; set; } = 128;
 
+    /// <summary>
+    /// Decide against Redis directly (one round trip, no call to auth-quota) when this core has the
+    /// quota store's connection string (<c>ConnectionStrings:redis</c>) and auth-quota keeps its
+    /// counters there. Off, or without Redis, every decision is a call to auth-quota.
+    /// </summary>
+    public bool DirectQuota { get; set; } = true;
+
+    /// <summary>
+    /// How long a key's context (its record and its tenant's limits, from auth-quota) may be used for
+    /// direct decisions. At most one second, so an admin change reaches every core within a second.
+    /// </summary>
+    public TimeSpan KeyContextTtl { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Request bodies larger than this get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 

@@ -34,6 +34,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:AuthQuotaMaxConnections must be between 1 and 100000.");
         }
 
+        if (options.KeyContextTtl <= TimeSpan.Zero || options.KeyContextTtl > TimeSpan.FromSeconds(1))
+        {
+            failures.Add("CoreRelay:KeyContextTtl must be more than 0 and at most 1 second (admin changes must reach every core within a second).");
+        }
+
         if (options.MaxRequestBodyBytes < 1024)
         {
             failures.Add("CoreRelay:MaxRequestBodyBytes must be at least 1024.");

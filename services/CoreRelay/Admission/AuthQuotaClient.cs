@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using AiCdn.AuthQuota.Decisions;
 using AiCdn.Common;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
@@ -6,10 +7,45 @@ using AiCdn.Common.Security;
 
 namespace AiCdn.CoreRelay.Admission;
 
-/// <summary>Calls auth-quota's signed internal API. Failures become a 503 decision, never an exception.</summary>
-public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature signature, ILogger<AuthQuotaClient> logger)
+/// <summary>
+/// Quota decisions for the core: made against Redis directly (<see cref="DirectQuota"/>) when a key's
+/// context is at hand, otherwise by auth-quota's signed internal API. Failures become a 503
+/// decision, never an exception.
+/// </summary>
+public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature signature, ILogger<AuthQuotaClient> logger, DirectQuota? direct = null)
 {
     public async Task<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
+    {
+        var refresh = false;
+        if (direct?.Find(request.KeyHash, out refresh) is { } context
+            && await direct.AuthorizeAsync(request, context, cancellationToken) is { } decided)
+        {
+            if (refresh)
+            {
+                _ = RefreshContextAsync(request.KeyHash);
+            }
+
+            return decided;
+        }
+
+        var decision = await AskAuthQuotaAsync(request, cancellationToken);
+        if (refresh)
+        {
+            // Unknown keys get no context: a flood of made-up keys costs auth-quota one call each, not two.
+            if (decision.Status == StatusCodes.Status401Unauthorized && decision.Error?.Code == "invalid_api_key")
+            {
+                direct!.RefreshFailed(request.KeyHash, keyGone: true);
+            }
+            else
+            {
+                _ = RefreshContextAsync(request.KeyHash);
+            }
+        }
+
+        return decision;
+    }
+
+    private async Task<AuthorizeDecision> AskAuthQuotaAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -44,6 +80,11 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
     /// </summary>
     public async Task<bool> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
     {
+        if (direct is not null && await direct.SettleAsync(request, cancellationToken) is not null)
+        {
+            return true;
+        }
+
         try
         {
             using var message = Signed(HttpMethod.Post, QuotaRoutes.Settle);
@@ -73,6 +114,11 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
     /// <summary>Extends an open reservation's TTL (a stream still running).</summary>
     public async Task<Accounting.RenewResult> RenewAsync(string reservationId, CancellationToken cancellationToken)
     {
+        if (direct is not null && await direct.RenewAsync(reservationId, cancellationToken) is true)
+        {
+            return Accounting.RenewResult.Renewed;
+        }
+
         try
         {
             using var message = Signed(HttpMethod.Post, QuotaRoutes.Renew(reservationId));
@@ -97,6 +143,37 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
         return Accounting.RenewResult.Failed;
     }
 
+    /// <summary>Fetches a key's context for <see cref="DirectQuota"/>, off the request's path; a failure only means auth-quota keeps deciding.</summary>
+    private async Task RefreshContextAsync(string keyHash)
+    {
+        var keyGone = false;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var message = Signed(HttpMethod.Post, QuotaRoutes.KeyContext);
+            message.Content = JsonContent.Create(new KeyContextRequest(keyHash), QuotaJsonContext.Default.KeyContextRequest);
+            using var response = await http.SendAsync(message, timeout.Token);
+            if (response.IsSuccessStatusCode
+                && await response.Content.ReadFromJsonAsync(QuotaJsonContext.Default.KeyContext, timeout.Token) is { } context)
+            {
+                await direct!.AcceptAsync(keyHash, context);
+                return;
+            }
+
+            keyGone = response.StatusCode == System.Net.HttpStatusCode.Unauthorized;
+            if (response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                LogNoSharedStore(logger);
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex) || ex is System.Text.Json.JsonException or OperationCanceledException)
+        {
+            LogContextUnavailable(logger, ex.GetType().Name);
+        }
+
+        direct!.RefreshFailed(keyHash, keyGone);
+    }
+
     /// <summary>auth-quota could not be reached, or did not answer within the resilience pipeline's timeout.</summary>
     private static bool IsUnavailable(Exception exception) =>
         exception is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException;
@@ -113,6 +190,12 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
     [LoggerMessage(EventId = 3, EventName = "ReservationGone", Level = LogLevel.Warning, Message = "auth-quota no longer knows reservation {ReservationId}; it expired before it was settled.")]
     private static partial void LogReservationGone(ILogger logger, string reservationId);
+
+    [LoggerMessage(EventId = 4, EventName = "KeyContextUnavailable", Level = LogLevel.Debug, Message = "auth-quota did not hand over a key context ({ExceptionType}); it keeps deciding for that key.")]
+    private static partial void LogContextUnavailable(ILogger logger, string exceptionType);
+
+    [LoggerMessage(EventId = 5, EventName = "NoSharedQuotaStore", Level = LogLevel.Debug, Message = "auth-quota keeps its counters in memory; every decision is a call to auth-quota.")]
+    private static partial void LogNoSharedStore(ILogger logger);
 
     [LoggerMessage(EventId = 2, EventName = "AuthQuotaUnexpectedStatus", Level = LogLevel.Warning, Message = "auth-quota answered {Status}.")]
     private static partial void LogUnexpectedStatus(ILogger logger, int status);

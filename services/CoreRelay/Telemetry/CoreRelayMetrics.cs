@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace AiCdn.CoreRelay.Telemetry;
 
 /// <summary>The core's instruments (meter <c>AiCdn.CoreRelay</c>), with the GenAI semantic-convention ones beside ours.</summary>
-public sealed class CoreRelayMetrics
+public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserver
 {
     public const string MeterName = "AiCdn.CoreRelay";
     private const string Service = "core-relay";
@@ -23,6 +23,10 @@ public sealed class CoreRelayMetrics
     private readonly Histogram<long> _genAiTokenUsage;
     private readonly Counter<long> _resumes;
     private readonly Histogram<double> _overhead;
+    private readonly Counter<long> _quotaDecisions;
+    private readonly Counter<long> _quotaSettlements;
+    private readonly Counter<long> _quotaStoreErrors;
+    private readonly Histogram<double> _quotaStoreDuration;
     private readonly Meter _meter;
     private readonly BoundedLabels _tenants;
     private readonly BoundedLabels _models;
@@ -43,6 +47,15 @@ public sealed class CoreRelayMetrics
         _genAiTokenUsage = meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "GenAI semantic convention: tokens per request.");
         _overhead = meter.CreateHistogram<double>("aicdn.relay.overhead", "s", "Time the core adds before answering: its time to response headers minus the origin's.");
         _resumes = meter.CreateCounter<long>("aicdn.resumes", "{resume}", "Stream resumes by result (succeeded, expired, not_found, buffer_exceeded).");
+
+        // The same instruments auth-quota has, for the decisions this core makes against Redis itself
+        // (see DirectQuota): summed over services they count every decision, wherever it was made.
+        _quotaDecisions = meter.CreateCounter<long>("aicdn.quota.decisions", "{decision}", "Authorisation decisions, by result.");
+        _quotaSettlements = meter.CreateCounter<long>("aicdn.quota.settlements", "{settlement}", "Settlements of reservations, by result.");
+        _quotaStoreErrors = meter.CreateCounter<long>("aicdn.quota.store.errors", "{error}", "Calls to the quota store that failed (store unreachable, timed out or refused).");
+        _quotaStoreDuration = meter.CreateHistogram(
+            "aicdn.quota.store.duration", "s", "Time of one call to the quota store.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _tenants = new BoundedLabels(options.Value.MetricsTenants, capacity: 100);
         _models = new BoundedLabels([], capacity: 50);
     }
@@ -96,6 +109,23 @@ public sealed class CoreRelayMetrics
 
     public void RelayOverhead(TimeSpan overhead) =>
         _overhead.Record(Math.Max(0, overhead.TotalSeconds), new KeyValuePair<string, object?>("service", Service));
+
+    /// <summary>A decision this core made against Redis itself; <paramref name="result"/> as auth-quota's (allowed, or the refusal's code).</summary>
+    public void QuotaDecision(string result, string? tenant) =>
+        _quotaDecisions.Add(1, new TagList { { "result", result }, { "tenant", _tenants.Label(tenant) }, { "decided_by", Service } });
+
+    public void QuotaSettlement(string result) =>
+        _quotaSettlements.Add(1, new TagList { { "result", result }, { "decided_by", Service } });
+
+    public void StoreCall(string store, string operation, TimeSpan elapsed, bool failed)
+    {
+        var tags = new TagList { { "store", store }, { "operation", operation } };
+        _quotaStoreDuration.Record(elapsed.TotalSeconds, tags);
+        if (failed)
+        {
+            _quotaStoreErrors.Add(1, tags);
+        }
+    }
 
     public void Resume(string result) => _resumes.Add(1, new KeyValuePair<string, object?>("result", result));
 
