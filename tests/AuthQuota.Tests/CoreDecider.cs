@@ -1,0 +1,64 @@
+using AiCdn.AuthQuota.Storage;
+using AiCdn.Common.Quota;
+using AiCdn.Common.Security;
+using AiCdn.CoreRelay;
+using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiCdn.AuthQuota.Tests;
+
+/// <summary>
+/// What a core-relay with the quota store's address decides with: its own <see cref="AuthQuotaClient"/>
+/// and <see cref="DirectQuota"/>, composed as CoreRelayExtensions composes them, on the cluster's clock.
+/// </summary>
+public sealed class CoreDecider : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly RedisConnection _redis;
+    private readonly HttpClient _http;
+
+    public CoreDecider(Uri authQuota, string redis, TimeProvider time)
+    {
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var options = Options.Create(new CoreRelayOptions());
+        var metrics = new CoreRelayMetrics(meters, options);
+        Decisions = new MetricCollector<long>(meters, CoreRelayMetrics.MeterName, "aicdn.quota.decisions");
+        _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, "core-relay-test", metrics, time, NullLogger<RedisConnection>.Instance);
+        Direct = new DirectQuota(_redis, options, metrics, time, NullLogger<DirectQuota>.Instance);
+        _http = new HttpClient { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
+        Client = new AuthQuotaClient(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), NullLogger<AuthQuotaClient>.Instance, Direct);
+    }
+
+    public DirectQuota Direct { get; }
+
+    public AuthQuotaClient Client { get; }
+
+    /// <summary>The decisions this core made against Redis itself (auth-quota's are counted there).</summary>
+    public MetricCollector<long> Decisions { get; }
+
+    public long DirectDecisions => Decisions.GetMeasurementSnapshot().Sum(m => m.Value);
+
+    public Task<AuthorizeDecision> AuthorizeAsync(string apiKey, long tokens = 10, bool stream = false, string? model = "mock-gpt") =>
+        Client.AuthorizeAsync(new AuthorizeRequest(ApiKeyHash.Compute(apiKey), model, (int)tokens, stream, QuotaClient.NewReservationId()), CancellationToken.None);
+
+    /// <summary>Decides once through auth-quota (which hands over the key's context), then waits until the context is held.</summary>
+    public async Task<AuthorizeDecision> PrimeAsync(string apiKey)
+    {
+        var first = await AuthorizeAsync(apiKey);
+        await AiCdn.Testing.Wait.UntilAsync(() => Direct.HasUsableContext(ApiKeyHash.Compute(apiKey)), TimeSpan.FromSeconds(30), "the core holds the key's context");
+        return first;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Decisions.Dispose();
+        _http.Dispose();
+        await _redis.DisposeAsync();
+        await _services.DisposeAsync();
+    }
+}

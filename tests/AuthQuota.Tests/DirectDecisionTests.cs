@@ -1,0 +1,162 @@
+using AiCdn.Common.Quota;
+using AiCdn.Common.Security;
+
+namespace AiCdn.AuthQuota.Tests;
+
+/// <summary>
+/// core-relay deciding against Redis itself (DirectQuota): limits still hold exactly with two cores
+/// and auth-quota deciding at once, admin changes still reach the core within a second, and anything
+/// the core cannot decide (Redis down, another Redis) goes to auth-quota and its failure mode.
+/// </summary>
+public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<RedisFixture>
+{
+    private const string Key = "sk-aicdn-direct-key-0001";
+
+    [Fact]
+    public async Task TwoCoresDecidingDirectly_ThousandConcurrentAgainstHundredRequestsPerMinute_ExactlyHundredAllowed()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 100), replicas: 2);
+        await using var coreA = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        await using var coreB = new CoreDecider(cluster.Replicas[1].Address, redis.Server.ConnectionString, cluster.Time);
+        var primed = new[] { await coreA.PrimeAsync(Key), await coreB.PrimeAsync(Key) };
+
+        // 998 more calls at once: two cores deciding in Redis and auth-quota replicas deciding over HTTP.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 998).Select(i => (i % 4) switch
+        {
+            0 or 1 => coreA.AuthorizeAsync(Key),
+            2 => coreB.AuthorizeAsync(Key),
+            _ => cluster[i % 2].AuthorizeAsync(Key, tokens: 10),
+        }));
+
+        var decisions = primed.Concat(burst).ToArray();
+        Assert.Equal(100, decisions.Count(d => d.Allowed));
+        Assert.All(decisions.Where(d => !d.Allowed), d =>
+        {
+            Assert.Equal(429, d.Status);
+            Assert.Equal("rate_limit_exceeded", d.Error!.Code);
+            Assert.Contains("requests per minute (RPM) on API key", d.Error.Message, StringComparison.Ordinal);
+        });
+
+        // Every one of the cores' burst calls was decided in Redis by the core itself.
+        Assert.Equal(749, coreA.DirectDecisions + coreB.DirectDecisions);
+        var usage = await cluster[0].UsageAsync(KeyId(Key));
+        Assert.Equal(100, usage.GetProperty("key").GetProperty("requests_per_minute").GetProperty("used").GetInt64());
+    }
+
+    [Fact]
+    public async Task CoreDecidingDirectly_ConcurrentStreamsAndSettlement_LeasesAndTokensAsAuthQuotaKeepsThem()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, new Dictionary<string, string?>
+        {
+            ["AuthQuota:ApiKeys"] = Key,
+            ["AuthQuota:DefaultLimits:MaxConcurrentStreams"] = "2",
+            ["AuthQuota:DefaultLimits:TokensPerMinute"] = "100000",
+        });
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var first = await core.PrimeAsync(Key);
+        Assert.True(first.Allowed);
+        Assert.True(await core.Client.SettleAsync(new SettleRequest(first.ReservationId, 5, 5, true, "completed"), CancellationToken.None));
+
+        var streamA = await core.AuthorizeAsync(Key, tokens: 1000, stream: true);
+        var streamB = await core.AuthorizeAsync(Key, tokens: 1000, stream: true);
+        var streamC = await core.AuthorizeAsync(Key, tokens: 1000, stream: true);
+        Assert.True(streamA.Allowed && streamB.Allowed);
+        Assert.Equal(429, streamC.Status);
+        Assert.Equal(1000, streamC.RetryAfterMs);
+
+        // Settled by the core in Redis: the lease is free again and the estimate becomes the real count.
+        Assert.True(await core.Client.SettleAsync(new SettleRequest(streamA.ReservationId, 100, 150, true, "completed"), CancellationToken.None));
+        var streamD = await core.AuthorizeAsync(Key, tokens: 1000, stream: true);
+        Assert.True(streamD.Allowed);
+        Assert.Equal(4, core.DirectDecisions);
+
+        var usage = await cluster[0].UsageAsync(KeyId(Key));
+        Assert.Equal(2, usage.GetProperty("key").GetProperty("concurrent_streams").GetProperty("used").GetInt64());
+        Assert.Equal(10 + 250 + 1000 + 1000, usage.GetProperty("key").GetProperty("tokens_today").GetProperty("used").GetInt64());
+    }
+
+    [Fact]
+    public async Task KeyDisabledThroughAdminApi_CoreRefusesOnceItsContextIsOlderThanItsTtl()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"direct"}""");
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        await core.PrimeAsync(key);
+        Assert.True((await core.AuthorizeAsync(key)).Allowed);
+
+        using var disable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
+        disable.EnsureSuccessStatusCode();
+
+        // The context is at most KeyContextTtl (500 ms, validated to at most 1 s) old when used.
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(501));
+        var refused = await core.AuthorizeAsync(key);
+
+        Assert.False(refused.Allowed);
+        Assert.Equal(401, refused.Status);
+        Assert.Equal("api_key_disabled", refused.Error!.Code);
+    }
+
+    [Fact]
+    public async Task WrongModelOrUnknownKey_RefusedWithTheSameErrorsAsAuthQuotaGives()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        var (_, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"models","models":["gpt-4o*"]}""");
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        await core.PrimeAsync(key);
+
+        var wrongModel = await core.AuthorizeAsync(key, model: "mock-gpt");
+        var rightModel = await core.AuthorizeAsync(key, model: "gpt-4o-mini");
+        var unknown = await core.AuthorizeAsync("sk-aicdn-never-issued-000000000001");
+
+        Assert.Equal(403, wrongModel.Status);
+        Assert.Equal("model_not_allowed", wrongModel.Error!.Code);
+        Assert.True(rightModel.Allowed);
+        Assert.Equal(2, core.DirectDecisions);
+        Assert.Equal(401, unknown.Status);
+        Assert.Equal("invalid_api_key", unknown.Error!.Code);
+        Assert.False(core.Direct.HasUsableContext(ApiKeyHash.Compute("sk-aicdn-never-issued-000000000001")));
+    }
+
+    [Fact]
+    public async Task RedisKilled_CoreLeavesTheDecisionToAuthQuota_FailClosed503()
+    {
+        await using var ownRedis = await RedisServer.StartAsync();
+        await using var cluster = await QuotaCluster.StartAsync(ownRedis, Limits(rpm: 100));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, ownRedis.ConnectionString, cluster.Time);
+        await core.PrimeAsync(Key);
+
+        await ownRedis.KillAsync();
+        var down = await core.AuthorizeAsync(Key);
+
+        Assert.False(down.Allowed);
+        Assert.Equal(503, down.Status);
+        Assert.Equal("quota_store_unavailable", down.Error!.Code);
+        Assert.Equal(0, core.DirectDecisions);
+    }
+
+    [Fact]
+    public async Task CorePointedAtAnotherRedis_DecisionsStayWithAuthQuota_LimitStillExact()
+    {
+        await using var otherRedis = await RedisServer.StartAsync();
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 10));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, otherRedis.ConnectionString, cluster.Time);
+
+        var decisions = new List<AuthorizeDecision>();
+        for (var i = 0; i < 30; i++)
+        {
+            decisions.Add(await core.AuthorizeAsync(Key));
+        }
+
+        Assert.Equal(10, decisions.Count(d => d.Allowed));
+        Assert.Equal(0, core.DirectDecisions);
+        Assert.False(core.Direct.HasUsableContext(ApiKeyHash.Compute(Key)));
+    }
+
+    private static Dictionary<string, string?> Limits(long rpm) => new()
+    {
+        ["AuthQuota:ApiKeys"] = Key,
+        ["AuthQuota:DefaultLimits:RequestsPerMinute"] = rpm.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static string KeyId(string key) => "key_" + ApiKeyHash.Compute(key)[..16];
+}
