@@ -2,9 +2,11 @@ using System.Globalization;
 
 namespace AiCdn.AuthQuota.Benchmarks;
 
-/// <summary>Command line: <c>--rate 2000 --duration 30 --warmup 20 [--redis host:port]</c>. The warm-up lets tiered JIT finish before anything is measured..</summary>
-public sealed record BenchmarkSettings(int Rate, TimeSpan Duration, TimeSpan Warmup, string? Redis)
+/// <summary>Command line: <c>--rate 2000 --duration 30 --warmup 20 [--redis host:port] [--targets redis-ping,memory-store,redis-store,core-direct]</c>. The warm-up lets tiered JIT finish before anything is measured..</summary>
+public sealed record BenchmarkSettings(int Rate, TimeSpan Duration, TimeSpan Warmup, string? Redis, IReadOnlySet<string> Targets)
 {
+    public static readonly string[] AllTargets = ["redis-ping", "memory-store", "redis-store", "core-direct"];
+
     public static BenchmarkSettings Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -23,6 +25,7 @@ public sealed record BenchmarkSettings(int Rate, TimeSpan Duration, TimeSpan War
             Number("rate", 2000),
             TimeSpan.FromSeconds(Number("duration", 30)),
             TimeSpan.FromSeconds(Number("warmup", 20)),
-            values.GetValueOrDefault("redis"));
+            values.GetValueOrDefault("redis"),
+            (values.GetValueOrDefault("targets") ?? string.Join(',', AllTargets)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal));
     }
 }

@@ -6,7 +6,7 @@ using AiCdn.Common.Security;
 namespace AiCdn.AuthQuota.Benchmarks;
 
 /// <summary>Calls auth-quota the way core-relay's AuthQuotaClient does: signed POSTs, source-generated JSON, pooled connections.</summary>
-public sealed class CoreLikeClient(Uri address) : IDisposable
+public sealed class CoreLikeClient(Uri address) : IDecisionClient
 {
     private static readonly string s_keyHash = ApiKeyHash.Compute(AuthQuotaServer.ApiKey);
 
@@ -44,5 +44,9 @@ public sealed class CoreLikeClient(Uri address) : IDisposable
         return message;
     }
 
-    public void Dispose() => _http.Dispose();
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

@@ -19,12 +19,12 @@ public static class OpenLoop
         var errors = 0;
         var start = Stopwatch.GetTimestamp();
 
-        // A dedicated thread keeps the schedule: it sleeps with microsecond resolution (usleep)
-        // until ~100 µs before the next send and yields the CPU for the rest, so sends leave on
-        // time without spinning on a core that the service under test needs.
+        // A dedicated thread keeps the schedule: with its timer slack at 1 µs it sleeps (usleep) until
+        // each send is due and only yields for the last few microseconds, so sends leave on time
+        // without spinning on a core that the processes under test need.
         var scheduler = new Thread(() =>
         {
-            var slack = Stopwatch.Frequency / 10_000;
+            var slack = NativeSleep.UsePreciseTimers() ? Stopwatch.Frequency / 100_000 : Stopwatch.Frequency / 10_000;
             for (var i = 0; i < total; i++)
             {
                 var due = start + (long)(i * interval);

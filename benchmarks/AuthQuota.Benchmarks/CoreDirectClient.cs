@@ -1,0 +1,59 @@
+using AiCdn.AuthQuota.Storage;
+using AiCdn.Common.Quota;
+using AiCdn.Common.Security;
+using AiCdn.CoreRelay;
+using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiCdn.AuthQuota.Benchmarks;
+
+/// <summary>
+/// Decides as a core-relay with the quota store's address does: core-relay's own
+/// <see cref="AuthQuotaClient"/> with its <see cref="DirectQuota"/>, so a decision is the reserve
+/// script against Redis with the key's context from auth-quota (fetched and refreshed in the
+/// background exactly as in the core), and auth-quota is asked only while no context is at hand.
+/// </summary>
+public sealed class CoreDirectClient : IDecisionClient
+{
+    private static readonly string s_keyHash = ApiKeyHash.Compute(AuthQuotaServer.ApiKey);
+
+    private readonly ServiceProvider _services;
+    private readonly RedisConnection _redis;
+    private readonly HttpClient _http;
+    private readonly AuthQuotaClient _client;
+
+    public CoreDirectClient(Uri authQuota, string redis)
+    {
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var options = Options.Create(new CoreRelayOptions());
+        var metrics = new CoreRelayMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), options);
+        _redis = new RedisConnection(redis, new RedisStoreOptions(), "benchmark-core", metrics, TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        var direct = new DirectQuota(_redis, options, metrics, TimeProvider.System, NullLogger<DirectQuota>.Instance);
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = authQuota };
+        _client = new AuthQuotaClient(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), NullLogger<AuthQuotaClient>.Instance, direct);
+    }
+
+    public async Task<string> AuthorizeAsync(bool stream)
+    {
+        var decision = await _client.AuthorizeAsync(new AuthorizeRequest(s_keyHash, "mock-gpt", 600, stream, Guid.NewGuid().ToString("N")), CancellationToken.None);
+        return decision.Allowed ? decision.ReservationId : throw new InvalidOperationException($"refused: {decision.Error?.Message}");
+    }
+
+    public async Task SettleAsync(string reservationId)
+    {
+        if (!await _client.SettleAsync(new SettleRequest(reservationId, 100, 400, true, "completed"), CancellationToken.None))
+        {
+            throw new InvalidOperationException("settle was not taken");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _redis.DisposeAsync();
+        await _services.DisposeAsync();
+    }
+}
