@@ -164,12 +164,17 @@ public sealed class OverlayTests
 
             Assert.Null(objects.Find("Deployment", "redis"));
             Assert.Null(objects.Find("Service", "redis"));
-            var authQuota = objects.Find("Deployment", "auth-quota");
-            Assert.NotNull(authQuota);
-            var connection = Node.List(authQuota.Container["env"]).Single(e => Node.Text(e, "name") == "ConnectionStrings__redis");
-            Assert.Null(Node.At(connection, "value"));
-            Assert.Equal("connection-string", Node.Text(connection, "valueFrom", "secretKeyRef", "key"));
-            Assert.DoesNotContain("REDIS_HOST", authQuota.Environment(objects).Keys);
+            // auth-quota and core-relay (which decides against Redis itself) both get the external Redis.
+            foreach (var name in new[] { "auth-quota", "core-relay" })
+            {
+                var workload = objects.Find("Deployment", name);
+                Assert.NotNull(workload);
+                var connection = Node.List(workload.Container["env"]).Single(e => Node.Text(e, "name") == "ConnectionStrings__redis");
+                Assert.Null(Node.At(connection, "value"));
+                Assert.Equal("connection-string", Node.Text(connection, "valueFrom", "secretKeyRef", "key"));
+                Assert.DoesNotContain("REDIS_HOST", workload.Environment(objects).Keys);
+                Assert.DoesNotContain("REDIS_PASSWORD", workload.Environment(objects).Keys);
+            }
 
             var sysctls = Node.List(objects.Find("Deployment", "core-relay")!.At("spec", "template", "spec", "securityContext", "sysctls"))
                 .Select(s => Node.Text(s, "name")).ToList();
