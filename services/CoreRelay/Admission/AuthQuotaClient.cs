@@ -22,7 +22,7 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
         {
             if (refresh)
             {
-                _ = RefreshContextAsync(request.KeyHash);
+                StartContextRefresh(request.KeyHash);
             }
 
             return decided;
@@ -38,7 +38,7 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
             }
             else
             {
-                _ = RefreshContextAsync(request.KeyHash);
+                StartContextRefresh(request.KeyHash);
             }
         }
 
@@ -141,6 +141,15 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
         }
 
         return Accounting.RenewResult.Failed;
+    }
+
+    /// <summary>Starts <see cref="RefreshContextAsync"/> outside the request's execution context, so the call is not part of the client's trace.</summary>
+    private void StartContextRefresh(string keyHash)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => RefreshContextAsync(keyHash));
+        }
     }
 
     /// <summary>Fetches a key's context for <see cref="DirectQuota"/>, off the request's path; a failure only means auth-quota keeps deciding.</summary>

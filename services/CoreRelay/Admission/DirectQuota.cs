@@ -136,6 +136,11 @@ public sealed partial class DirectQuota(
         }
 
         var decision = QuotaVerdicts.FromReservation(request, context.KeyId, context.Tenant, result, out var rejected);
+        if (rejected is { } limit)
+        {
+            metrics.QuotaRejection(limit.Kind, limit.Scope, context.Tenant);
+        }
+
         metrics.QuotaDecision(decision.Allowed ? "allowed" : rejected is null ? decision.Error?.Code ?? "refused" : QuotaErrors.RateLimitExceeded, context.Tenant);
         return decision;
     }

@@ -24,6 +24,7 @@ public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserv
     private readonly Counter<long> _resumes;
     private readonly Histogram<double> _overhead;
     private readonly Counter<long> _quotaDecisions;
+    private readonly Counter<long> _quotaRejections;
     private readonly Counter<long> _quotaSettlements;
     private readonly Counter<long> _quotaStoreErrors;
     private readonly Histogram<double> _quotaStoreDuration;
@@ -51,6 +52,7 @@ public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserv
         // The same instruments auth-quota has, for the decisions this core makes against Redis itself
         // (see DirectQuota): summed over services they count every decision, wherever it was made.
         _quotaDecisions = meter.CreateCounter<long>("aicdn.quota.decisions", "{decision}", "Authorisation decisions, by result.");
+        _quotaRejections = meter.CreateCounter<long>("aicdn.ratelimit.rejections", "{request}", "Requests refused because a limit had no room, by the limit that refused them.");
         _quotaSettlements = meter.CreateCounter<long>("aicdn.quota.settlements", "{settlement}", "Settlements of reservations, by result.");
         _quotaStoreErrors = meter.CreateCounter<long>("aicdn.quota.store.errors", "{error}", "Calls to the quota store that failed (store unreachable, timed out or refused).");
         _quotaStoreDuration = meter.CreateHistogram(
@@ -113,6 +115,12 @@ public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserv
     /// <summary>A decision this core made against Redis itself; <paramref name="result"/> as auth-quota's (allowed, or the refusal's code).</summary>
     public void QuotaDecision(string result, string? tenant) =>
         _quotaDecisions.Add(1, new TagList { { "result", result }, { "tenant", _tenants.Label(tenant) }, { "decided_by", Service } });
+
+    public void QuotaRejection(AiCdn.AuthQuota.Quota.LimitKind kind, AiCdn.AuthQuota.Quota.LimitScope scope, string? tenant) =>
+        _quotaRejections.Add(1, new TagList
+        {
+            { "limit", AiCdn.AuthQuota.Quota.LimitNames.Tag(kind) }, { "scope", AiCdn.AuthQuota.Quota.LimitNames.Tag(scope) }, { "tenant", _tenants.Label(tenant) },
+        });
 
     public void QuotaSettlement(string result) =>
         _quotaSettlements.Add(1, new TagList { { "result", result }, { "decided_by", Service } });
