@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 
@@ -76,6 +79,26 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task ContextPastHalfItsLifetime_RefreshedInTheBackground_DecisionsStayDirect()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = ApiKeyHash.Compute(Key);
+        await core.PrimeAsync(Key);
+        var firstTaken = core.Direct.ContextTimestamp(hash);
+
+        // Past half the TTL: decided here, and a fresh context is fetched (the context endpoint).
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
+        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ContextTimestamp(hash) != firstTaken, TimeSpan.FromSeconds(30), "the context is refreshed");
+
+        // 600 ms after the first context, still decided here with the refreshed one.
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
+        Assert.Equal(2, core.DirectDecisions);
+    }
+
+    [Fact]
     public async Task KeyDisabledThroughAdminApi_CoreRefusesOnceItsContextIsOlderThanItsTtl()
     {
         await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
@@ -151,6 +174,39 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.Equal(0, core.DirectDecisions);
         Assert.False(core.Direct.HasUsableContext(ApiKeyHash.Compute(Key)));
     }
+
+    [Fact]
+    public async Task KeyContextEndpoint_BadHashUnknownKeyOrMemoryStore_ClearErrors()
+    {
+        await using var onRedis = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var inMemory = await QuotaCluster.StartAsync(null, Limits(rpm: 1000));
+
+        using var badHash = await onRedis[0].SendSignedAsync(QuotaRoutes.KeyContext, JsonContent.Create(new { key_hash = "not-a-digest" }));
+        using var unknown = await onRedis[0].SendSignedAsync(QuotaRoutes.KeyContext, JsonContent.Create(new { key_hash = ApiKeyHash.Compute("sk-aicdn-never-issued-000000000002") }));
+        using var known = await onRedis[0].SendSignedAsync(QuotaRoutes.KeyContext, JsonContent.Create(new { key_hash = ApiKeyHash.Compute(Key) }));
+        using var memory = await inMemory[0].SendSignedAsync(QuotaRoutes.KeyContext, JsonContent.Create(new { key_hash = ApiKeyHash.Compute(Key) }));
+        using var unsigned = await onRedis[0].Http.PostAsync(QuotaRoutes.KeyContext, JsonContent.Create(new { key_hash = ApiKeyHash.Compute(Key) }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, badHash.StatusCode);
+        Assert.Equal("key_hash", (await ErrorOf(badHash)).GetProperty("param").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal("invalid_api_key", (await ErrorOf(unknown)).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, memory.StatusCode);
+        Assert.Equal("no_shared_store", (await ErrorOf(memory)).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+
+        // The context names the key and its limits, never the key or its digest.
+        var body = await known.Content.ReadAsStringAsync();
+        using var context = JsonDocument.Parse(body);
+        Assert.Equal(KeyId(Key), context.RootElement.GetProperty("key_id").GetString());
+        Assert.Equal(1000, context.RootElement.GetProperty("limits").GetProperty("requests_per_minute").GetInt64());
+        Assert.Equal(32, context.RootElement.GetProperty("store_id").GetString()!.Length);
+        Assert.DoesNotContain(ApiKeyHash.Compute(Key), body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, body, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> ErrorOf(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
 
     private static Dictionary<string, string?> Limits(long rpm) => new()
     {

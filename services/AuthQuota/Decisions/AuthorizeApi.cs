@@ -54,7 +54,27 @@ public static class AuthorizeApi
         }
 
         var decision = await decider.AuthorizeAsync(request, context.RequestAborted);
+        if (request.IncludeContext && decider.HasSharedStore && decision.Status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status503ServiceUnavailable))
+        {
+            decision = await WithContextAsync(decision, request.KeyHash, decider, context.RequestAborted);
+        }
+
         return TypedResults.Json(decision, CommonJsonContext.Default.AuthorizeDecision);
+    }
+
+    /// <summary>Adds the key's context for a core that decides itself; without it (Redis not answering) the decision stands alone.</summary>
+    private static async Task<AuthorizeDecision> WithContextAsync(AuthorizeDecision decision, string keyHash, QuotaDecider decider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await decider.ContextAsync(keyHash, cancellationToken) is { } keyContext
+                ? decision with { Context = JsonSerializer.SerializeToElement(keyContext, QuotaJsonContext.Default.KeyContext) }
+                : decision;
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return decision;
+        }
     }
 
     private static async Task<IResult> KeyContextAsync(HttpContext context, QuotaDecider decider)

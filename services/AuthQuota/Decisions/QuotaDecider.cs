@@ -33,6 +33,8 @@ public sealed class QuotaDecider(
 
     private const long UnavailableRetryAfterMs = 1000;
 
+    private (string Id, long Timestamp)? _storeId;
+
     public async ValueTask<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -106,9 +108,14 @@ public sealed class QuotaDecider(
             return null;
         }
 
-        // Asked every time (two small commands): after a Redis restart the id changes, and cores
-        // that still hold the old one stop deciding against a store they cannot vouch for.
-        var storeId = await store.EnsureStoreIdAsync();
+        // Re-read every second: after a Redis restart the id changes, and cores that still hold the
+        // old one stop deciding against a store they cannot vouch for.
+        if (_storeId is not { } known || time.GetElapsedTime(known.Timestamp) >= TimeSpan.FromSeconds(1))
+        {
+            _storeId = known = (await store.EnsureStoreIdAsync(), time.GetTimestamp());
+        }
+
+        var storeId = known.Id;
         var settings = options.CurrentValue;
         return new KeyContext(key.Id, key.Tenant, key.Enabled, key.ExpiresAt, key.Models, key.Limits, tenants.LimitsOf(key.Tenant),
             (long)settings.ReservationTtl.TotalMilliseconds, settings.Redis.KeyPrefix, storeId);

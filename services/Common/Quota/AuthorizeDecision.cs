@@ -2,7 +2,11 @@ using AiCdn.Common.Errors;
 
 namespace AiCdn.Common.Quota;
 
-/// <summary>auth-quota's answer. When <see cref="Allowed"/> is false, <see cref="Status"/> and <see cref="Error"/> say why.</summary>
+/// <summary>
+/// auth-quota's answer. When <see cref="Allowed"/> is false, <see cref="Status"/> and <see cref="Error"/> say why.
+/// <see cref="Context"/> is the key's decision context (AiCdn.Quota's <c>KeyContext</c>) when the
+/// request asked for it and the key exists: with it the core decides the key's next calls itself.
+/// </summary>
 public sealed record AuthorizeDecision(
     bool Allowed,
     int Status,
@@ -11,4 +15,5 @@ public sealed record AuthorizeDecision(
     string? Tenant = null,
     OpenAiError? Error = null,
     long? RetryAfterMs = null,
-    RateLimitState? RateLimit = null);
+    RateLimitState? RateLimit = null,
+    System.Text.Json.JsonElement? Context = null);

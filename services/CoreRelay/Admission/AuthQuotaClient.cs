@@ -28,21 +28,22 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
             return decided;
         }
 
-        var decision = await AskAuthQuotaAsync(request, cancellationToken);
+        // Without a context, auth-quota decides and (when asked) hands the key's context over in the
+        // same answer, so the key's next calls within the context's lifetime are decided here.
+        var decision = await AskAuthQuotaAsync(refresh ? request with { IncludeContext = true } : request, cancellationToken);
         if (refresh)
         {
-            // Unknown keys get no context: a flood of made-up keys costs auth-quota one call each, not two.
-            if (decision.Status == StatusCodes.Status401Unauthorized && decision.Error?.Code == "invalid_api_key")
+            if (decision.Context is { } json && TryReadContext(json) is { } handedOver)
             {
-                direct!.RefreshFailed(request.KeyHash, keyGone: true);
+                StartAccept(request.KeyHash, handedOver);
             }
             else
             {
-                StartContextRefresh(request.KeyHash);
+                direct!.RefreshFailed(request.KeyHash, keyGone: decision.Status == StatusCodes.Status401Unauthorized);
             }
         }
 
-        return decision;
+        return decision with { Context = null };
     }
 
     private async Task<AuthorizeDecision> AskAuthQuotaAsync(AuthorizeRequest request, CancellationToken cancellationToken)
@@ -141,6 +142,28 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
         }
 
         return Accounting.RenewResult.Failed;
+    }
+
+    private KeyContext? TryReadContext(System.Text.Json.JsonElement json)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(json, QuotaJsonContext.Default.KeyContext);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            LogContextUnavailable(logger, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    /// <summary>Verifying a new store may take a Redis round trip: done off the request's path.</summary>
+    private void StartAccept(string keyHash, KeyContext context)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => direct!.AcceptAsync(keyHash, context));
+        }
     }
 
     /// <summary>Starts <see cref="RefreshContextAsync"/> outside the request's execution context, so the call is not part of the client's trace.</summary>

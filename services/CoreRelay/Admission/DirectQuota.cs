@@ -67,6 +67,9 @@ public sealed partial class DirectQuota(
     internal bool HasUsableContext(string keyHash) =>
         _contexts.TryGetValue(keyHash, out var entry) && time.GetElapsedTime(entry.Timestamp) < _ttl && _store is { } store && store.Matches(entry.Context);
 
+    /// <summary>When the held context for this key was taken (a <see cref="TimeProvider"/> timestamp), or null; for tests and diagnostics.</summary>
+    internal long? ContextTimestamp(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) ? entry.Timestamp : null;
+
     /// <summary>
     /// Takes a context auth-quota answered, verifying its store first when it names one this core has
     /// not checked. It is held even when the store is not this core's, so the core does not ask for it
