@@ -16,11 +16,16 @@
 #   streams   N held on edge-plain, then on edge-res: RSS per open stream of each process
 #
 #   loadtests/scenarios/bench-resumable.sh            # about 6 minutes
-# Settings: STREAMS (3000), HOLD (30 s), OVERHEAD_SECONDS (30), CONCURRENCY (4), SRC, NO_BUILD=1.
+#   QUOTA_STORE=redis loadtests/scenarios/bench-resumable.sh
+#       the same with a redis-server on :19680 for auth-quota and both cores, so the cores decide
+#       against Redis themselves (direct decisions) instead of calling auth-quota
+# Settings: STREAMS (3000), HOLD (30 s), OVERHEAD_SECONDS (30), CONCURRENCY (4), QUOTA_STORE
+# (memory | redis), SRC, NO_BUILD=1.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
+QUOTA_STORE="${QUOTA_STORE:-memory}"
 STREAMS="${STREAMS:-3000}" HOLD="${HOLD:-30}" OVERHEAD_SECONDS="${OVERHEAD_SECONDS:-30}" CONCURRENCY="${CONCURRENCY:-4}"
 SRC="${SRC:-$REPO_DIR}"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/bench-resumable}"
@@ -43,11 +48,18 @@ trap 'stop_pids "$RUN_DIR/pids"' EXIT
 
 
 start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:19280
-start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY"
+store_env=()
+if [[ $QUOTA_STORE == redis ]]; then
+  command -v redis-server >/dev/null || die "QUOTA_STORE=redis needs redis-server (apt-get install -y redis-server)"
+  redis-server --port 19680 --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
+  echo "redis $!" >>"$RUN_DIR/pids"
+  store_env=(REDIS_URL=127.0.0.1:19680)
+fi
+start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY" "${store_env[@]}"
 start_service core-res core-res "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19180 LISTEN_H2C=127.0.0.1:19480 \
-  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 CORE_NODE_ID=core-res
+  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 CORE_NODE_ID=core-res "${store_env[@]}"
 start_service core-plain core-plain "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19181 LISTEN_H2C=127.0.0.1:19481 \
-  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 RESUMABLE_STREAMS=false
+  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 RESUMABLE_STREAMS=false "${store_env[@]}"
 edge_env=(Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0)
 start_service edge-mock edge-mock "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19080 METRICS_PORT=127.0.0.1:19580 \
   CORE_NODE_HOST=127.0.0.1:19280 "${edge_env[@]}"
