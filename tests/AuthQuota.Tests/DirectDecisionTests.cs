@@ -99,6 +99,22 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task ClientGoneWhileTheContextWasBeingFetched_NextCallStillFetchesIt()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        using var gone = new CancellationTokenSource();
+        await gone.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => core.Client.AuthorizeAsync(
+            new AuthorizeRequest(ApiKeyHash.Compute(Key), "mock-gpt", 10, false, QuotaClient.NewReservationId()), gone.Token));
+
+        Assert.True((await core.PrimeAsync(Key)).Allowed);
+        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
+        Assert.Equal(1, core.DirectDecisions);
+    }
+
+    [Fact]
     public async Task KeyDisabledThroughAdminApi_CoreRefusesOnceItsContextIsOlderThanItsTtl()
     {
         await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));

@@ -17,8 +17,23 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
     public async Task<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
         var refresh = false;
-        if (direct?.Find(request.KeyHash, out refresh) is { } context
-            && await direct.AuthorizeAsync(request, context, cancellationToken) is { } decided)
+        var context = direct?.Find(request.KeyHash, out refresh);
+        try
+        {
+            return await DecideAsync(request, context, refresh, cancellationToken);
+        }
+        catch when (refresh)
+        {
+            // The client went away mid-decision while this call was to fetch the key's context:
+            // let the next call do it (or the key would stay with auth-quota for good).
+            direct!.RefreshFailed(request.KeyHash, keyGone: false);
+            throw;
+        }
+    }
+
+    private async Task<AuthorizeDecision> DecideAsync(AuthorizeRequest request, KeyContext? context, bool refresh, CancellationToken cancellationToken)
+    {
+        if (context is not null && await direct!.AuthorizeAsync(request, context, cancellationToken) is { } decided)
         {
             if (refresh)
             {
@@ -198,8 +213,10 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
                 LogNoSharedStore(logger);
             }
         }
-        catch (Exception ex) when (IsUnavailable(ex) || ex is System.Text.Json.JsonException or OperationCanceledException)
+        catch (Exception ex)
         {
+            // Off the request's path: whatever went wrong, auth-quota keeps deciding for this key
+            // and the next call may fetch the context again.
             LogContextUnavailable(logger, ex.GetType().Name);
         }
 
