@@ -40,7 +40,7 @@ public sealed partial class DirectQuota(
     /// <summary>
     /// The context to decide with for this key, or null (ask auth-quota). <paramref name="refresh"/>
     /// is true when a fresher context should be fetched (none, or past half its lifetime), and no
-    /// other caller is already fetching it (call <see cref="Accept"/> or <see cref="RefreshFailed"/> after).
+    /// other caller is already fetching it (call <see cref="AcceptAsync"/> or <see cref="RefreshFailed"/> after).
     /// </summary>
     public KeyContext? Find(string keyHash, out bool refresh)
     {
