@@ -38,9 +38,9 @@ public static class AuthorizeApi
             return OpenAiErrors.InvalidJson(ex.Message);
         }
 
-        if (request is null || request.KeyHash is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
+        if (request is null || !IsKeyHash(request.KeyHash))
         {
-            return OpenAiErrors.InvalidParameter("key_hash", "key_hash must be the SHA-256 of the key in lower-case hex.");
+            return InvalidKeyHash();
         }
 
         if (!Identifiers.IsReservationId(request.ReservationId))
@@ -89,9 +89,9 @@ public static class AuthorizeApi
             return OpenAiErrors.InvalidJson(ex.Message);
         }
 
-        if (request?.KeyHash is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
+        if (request is null || !IsKeyHash(request.KeyHash))
         {
-            return OpenAiErrors.InvalidParameter("key_hash", "key_hash must be the SHA-256 of the key in lower-case hex.");
+            return InvalidKeyHash();
         }
 
         if (!decider.HasSharedStore)
@@ -102,7 +102,7 @@ public static class AuthorizeApi
 
         try
         {
-            return await decider.ContextAsync(hash, context.RequestAborted) is { } keyContext
+            return await decider.ContextAsync(request.KeyHash, context.RequestAborted) is { } keyContext
                 ? TypedResults.Json(keyContext, QuotaJsonContext.Default.KeyContext)
                 : OpenAiErrors.InvalidApiKey();
         }
@@ -162,6 +162,11 @@ public static class AuthorizeApi
             return StoreUnavailable();
         }
     }
+
+    private static bool IsKeyHash(string? hash) => hash is { Length: 64 } && hash.All(char.IsAsciiHexDigitLower);
+
+    private static OpenAiErrorResult InvalidKeyHash() =>
+        OpenAiErrors.InvalidParameter("key_hash", "key_hash must be the SHA-256 of the key in lower-case hex.");
 
     private static OpenAiErrorResult NotFound(string reservationId) => new(
         StatusCodes.Status404NotFound,

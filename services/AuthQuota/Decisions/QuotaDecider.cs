@@ -33,7 +33,8 @@ public sealed class QuotaDecider(
 
     private const long UnavailableRetryAfterMs = 1000;
 
-    private (string Id, long Timestamp)? _storeId;
+    // A reference, swapped whole: concurrent decisions never see an id paired with another's time.
+    private volatile StoreIdReading? _storeId;
 
     public async ValueTask<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
@@ -112,7 +113,7 @@ public sealed class QuotaDecider(
         // old one stop deciding against a store they cannot vouch for.
         if (_storeId is not { } known || time.GetElapsedTime(known.Timestamp) >= TimeSpan.FromSeconds(1))
         {
-            _storeId = known = (await store.EnsureStoreIdAsync(), time.GetTimestamp());
+            _storeId = known = new StoreIdReading(await store.EnsureStoreIdAsync(), time.GetTimestamp());
         }
 
         var storeId = known.Id;
@@ -199,4 +200,6 @@ public sealed class QuotaDecider(
         return new AuthorizeDecision(false, StatusCodes.Status503ServiceUnavailable, request.ReservationId,
             Error: QuotaErrors.Unavailable, RetryAfterMs: UnavailableRetryAfterMs);
     }
+
+    private sealed record StoreIdReading(string Id, long Timestamp);
 }

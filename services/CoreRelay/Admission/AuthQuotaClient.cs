@@ -58,7 +58,8 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
             }
         }
 
-        return decision with { Context = null };
+        // The context is for DirectQuota only; nothing after admission needs it.
+        return decision.Context is null ? decision : decision with { Context = null };
     }
 
     private async Task<AuthorizeDecision> AskAuthQuotaAsync(AuthorizeRequest request, CancellationToken cancellationToken)
