@@ -4,12 +4,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiCdn.ResumableStreams.Tests;
 
-/// <summary>Counts the settlements a core sends to auth-quota (and passes them on), with their completion tokens.</summary>
+/// <summary>
+/// Records the settlements a core sends to auth-quota (and passes them on), by reservation. A core
+/// sends a settlement again when an attempt got no answer in time (auth-quota settles idempotently),
+/// so what counts is the reservations settled and the tokens each was settled with, not attempts.
+/// </summary>
 internal sealed class SettlementCounter
 {
-    private readonly ConcurrentQueue<int> _completionTokens = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<int>> _attempts = new(StringComparer.Ordinal);
 
-    public IReadOnlyCollection<int> CompletionTokens => _completionTokens.ToArray();
+    /// <summary>Completion tokens of each settled reservation (the first attempt's figure).</summary>
+    public IReadOnlyCollection<int> CompletionTokens => _attempts.Values.Select(attempts => attempts.First()).ToArray();
+
+    /// <summary>Reservations whose repeated attempts did not all carry the same figure (must be none).</summary>
+    public IReadOnlyCollection<string> Inconsistent =>
+        _attempts.Where(pair => pair.Value.Distinct().Count() > 1).Select(pair => pair.Key).ToArray();
 
     public void AddTo(IServiceCollection services) =>
         services.AddHttpClient<AiCdn.CoreRelay.Admission.AuthQuotaClient>().AddHttpMessageHandler(() => new Handler(this));
@@ -21,7 +30,9 @@ internal sealed class SettlementCounter
             if (request.RequestUri?.AbsolutePath == AiCdn.Common.Quota.QuotaRoutes.Settle && request.Content is not null)
             {
                 using var json = JsonDocument.Parse(await request.Content.ReadAsByteArrayAsync(cancellationToken));
-                counter._completionTokens.Enqueue(json.RootElement.GetProperty("completion_tokens").GetInt32());
+                var reservation = json.RootElement.GetProperty("reservation_id").GetString()!;
+                counter._attempts.GetOrAdd(reservation, _ => new ConcurrentQueue<int>())
+                    .Enqueue(json.RootElement.GetProperty("completion_tokens").GetInt32());
             }
 
             return await base.SendAsync(request, cancellationToken);
