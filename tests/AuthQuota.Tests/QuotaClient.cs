@@ -23,9 +23,10 @@ public sealed class QuotaClient(HttpClient http, TimeProvider time) : IDisposabl
         return (await response.Content.ReadFromJsonAsync(CommonJsonContext.Default.AuthorizeDecision))!;
     }
 
-    public Task<HttpResponseMessage> SettleAsync(string reservationId, int promptTokens, int completionTokens, bool forwarded = true) =>
+    /// <summary>Settles; <paramref name="keyId"/> and <paramref name="tenant"/> are the hint a core passes from its decision.</summary>
+    public Task<HttpResponseMessage> SettleAsync(string reservationId, int promptTokens, int completionTokens, bool forwarded = true, string? keyId = null, string? tenant = null) =>
         SendSignedAsync(QuotaRoutes.Settle, JsonContent.Create(
-            new SettleRequest(reservationId, promptTokens, completionTokens, forwarded, forwarded ? "completed" : "origin_unreachable"),
+            new SettleRequest(reservationId, promptTokens, completionTokens, forwarded, forwarded ? "completed" : "origin_unreachable", keyId, tenant),
             CommonJsonContext.Default.SettleRequest));
 
     public Task<HttpResponseMessage> RenewAsync(string reservationId) => SendSignedAsync(QuotaRoutes.Renew(reservationId), null);

@@ -126,7 +126,7 @@ public sealed class QuotaDecider(
     {
         var settings = options.CurrentValue;
         var command = new SettleCommand(request.ReservationId, (long)request.PromptTokens + request.CompletionTokens, request.Forwarded,
-            time.GetUtcNow(), settings.ReservationTtl);
+            time.GetUtcNow(), settings.ReservationTtl, request.Tenant, request.KeyId);
 
         // Reservations made while failing open live in this replica's memory, not in Redis.
         var store = failover.LocalIfUsed is { } local && local.Holds(request.ReservationId) ? local : quota;

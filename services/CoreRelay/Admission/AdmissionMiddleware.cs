@@ -217,7 +217,9 @@ public sealed class AdmissionMiddleware(
         }
 
         leases.Forget(relay.Decision.ReservationId);
-        settlements.Enqueue(new SettleRequest(relay.Decision.ReservationId, prompt, completion, forwarded, outcome), relay.Activity?.Context ?? default);
+        settlements.Enqueue(
+            new SettleRequest(relay.Decision.ReservationId, prompt, completion, forwarded, outcome, relay.Decision.KeyId, relay.Decision.Tenant),
+            relay.Activity?.Context ?? default);
 
         var model = relay.Summary.Model;
         if (forwarded)

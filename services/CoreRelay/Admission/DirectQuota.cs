@@ -162,7 +162,7 @@ public sealed partial class DirectQuota(
         try
         {
             var outcome = await store.Quota.SettleAsync(new SettleCommand(request.ReservationId, (long)request.PromptTokens + request.CompletionTokens,
-                request.Forwarded, time.GetUtcNow(), store.ReservationTtl), cancellationToken);
+                request.Forwarded, time.GetUtcNow(), store.ReservationTtl, request.Tenant, request.KeyId), cancellationToken);
             if (outcome == SettleOutcome.NotFound)
             {
                 return null;

@@ -4,6 +4,8 @@ namespace AiCdn.AuthQuota.Quota;
 /// Replace a reservation's token estimate with <see cref="Tokens"/> actually used, or give the
 /// request and its estimate back when the work was not <see cref="Forwarded"/>; always release the
 /// stream lease. <see cref="Remember"/> is how long a settled reservation is remembered so that a
-/// repeated settle is a no-op.
+/// repeated settle is a no-op. <see cref="Tenant"/> and <see cref="KeyId"/> are where the caller
+/// says the reservation is (a hint a store may use to find it without a lookup; never trusted alone).
 /// </summary>
-public sealed record SettleCommand(string ReservationId, long Tokens, bool Forwarded, DateTimeOffset Now, TimeSpan Remember);
+public sealed record SettleCommand(
+    string ReservationId, long Tokens, bool Forwarded, DateTimeOffset Now, TimeSpan Remember, string? Tenant = null, string? KeyId = null);

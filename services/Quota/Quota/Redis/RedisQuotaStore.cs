@@ -71,28 +71,59 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
 
     public async ValueTask<SettleOutcome> SettleAsync(SettleCommand command, CancellationToken cancellationToken)
     {
+        var now = QuotaMath.UnixMs(command.Now);
         var rememberMs = (long)command.Remember.TotalMilliseconds;
         return await redis.ExecuteAsync("settle", async db =>
         {
             var pointerKey = _keys.Pointer(command.ReservationId);
+            int result;
+            if (command.Tenant is { } hintedTenant && command.KeyId is { } hintedKey
+                && RedisQuotaKeys.IsSafeName(hintedTenant) && RedisQuotaKeys.IsSafeName(hintedKey))
+            {
+                // The caller says where the reservation is (it made the decision): one round trip.
+                // The script checks the record's key and day; when it is not there (another tenant,
+                // or reserved on another UTC day) the pointer is read as below.
+                result = await SettleScriptAsync(db, hintedTenant, hintedKey, QuotaMath.Day(now), command, now, rememberMs, verify: true);
+                if (result != NotHere)
+                {
+                    return Settled(db, pointerKey, result, rememberMs);
+                }
+            }
+
             if (!TryParsePointer(await db.StringGetAsync(pointerKey), out var tenant, out var keyId, out var day))
             {
                 return SettleOutcome.NotFound;
             }
 
-            var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
-            var outcome = (SettleOutcome)(int)(await QuotaScripts.Settle.EvaluateAsync(db, keys,
-                [QuotaMath.UnixMs(command.Now), command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs]));
-            if (outcome == SettleOutcome.Settled)
-            {
-                // A repeated settle must still find the reservation for as long as it is remembered.
-                // Nothing waits for this: the settlement is done, and the pointer outlives the
-                // reservation's TTL anyway if the command is lost.
-                _ = db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(rememberMs), flags: CommandFlags.FireAndForget);
-            }
-
-            return outcome;
+            result = await SettleScriptAsync(db, tenant, keyId, day, command, now, rememberMs, verify: false);
+            return Settled(db, pointerKey, result == NotHere ? (int)SettleOutcome.NotFound : result, rememberMs);
         });
+    }
+
+    /// <summary>settle.lua's answer when a hinted reservation is not under the hinted tenant, key and day.</summary>
+    private const int NotHere = 3;
+
+    private async Task<int> SettleScriptAsync(IDatabase db, string tenant, string keyId, long day, SettleCommand command, long now, long rememberMs, bool verify)
+    {
+        var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
+        RedisValue[] args = verify
+            ? [now, command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs, keyId, day]
+            : [now, command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs];
+        return (int)(await QuotaScripts.Settle.EvaluateAsync(db, keys, args));
+    }
+
+    private static SettleOutcome Settled(IDatabase db, RedisKey pointerKey, int result, long rememberMs)
+    {
+        var outcome = (SettleOutcome)result;
+        if (outcome == SettleOutcome.Settled)
+        {
+            // A repeated settle must still find the reservation for as long as it is remembered.
+            // Nothing waits for this: the settlement is done, and the pointer outlives the
+            // reservation's TTL anyway if the command is lost.
+            _ = db.KeyExpireAsync(pointerKey, TimeSpan.FromMilliseconds(rememberMs), flags: CommandFlags.FireAndForget);
+        }
+
+        return outcome;
     }
 
     public async ValueTask<bool> RenewAsync(string reservationId, DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken)

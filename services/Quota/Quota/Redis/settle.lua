@@ -6,14 +6,19 @@
 -- KEYS[1] reservation record; KEYS[2..9] as in reserve.lua, the day counters of the reservation's day
 -- ARGV[1] now (unix ms)   ARGV[2] reservation id   ARGV[3] tokens used   ARGV[4] forwarded (1|0)
 -- ARGV[5] how long to remember the settled reservation (ms)
--- Returns 0 not found or expired, 1 settled, 2 already settled
+-- ARGV[6], ARGV[7] (optional) the key id and day the caller expects the reservation under, when it
+--   named the keys from its own decision rather than from the reservation's pointer
+-- Returns 0 not found or expired, 1 settled, 2 already settled, 3 not under the expected key and day
+--   (only with ARGV[6]: the caller then looks the reservation up and settles it with the right keys)
 local now = tonumber(ARGV[1])
 local rid = ARGV[2]
+local expectedKey = ARGV[6]
 
 local function int(x) return string.format('%d', x) end
 local function num(x) return string.format('%.17g', x) end
 
-local r = redis.call('HMGET', KEYS[1], 't', 'st', 'x', 's')
+local r = redis.call('HMGET', KEYS[1], 't', 'st', 'x', 's', 'k', 'd')
+if expectedKey and (not r[1] or r[5] ~= expectedKey or r[6] ~= ARGV[7]) then return 3 end
 if not r[1] then return 0 end
 if r[2] == 's' then return 2 end
 if r[2] ~= 'r' then return 0 end
