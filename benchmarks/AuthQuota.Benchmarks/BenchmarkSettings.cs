@@ -2,10 +2,10 @@ using System.Globalization;
 
 namespace AiCdn.AuthQuota.Benchmarks;
 
-/// <summary>Command line: <c>--rate 2000 --duration 30 --warmup 20 [--redis host:port] [--targets redis-ping,memory-store,redis-store,core-direct]</c>. The warm-up lets tiered JIT finish before anything is measured..</summary>
+/// <summary>Command line: <c>--rate 2000 --duration 30 --warmup 20 [--redis host:port] [--targets redis-ping,memory-store,redis-store,core-direct-lookup,core-direct]</c>. The warm-up lets tiered JIT finish before anything is measured..</summary>
 public sealed record BenchmarkSettings(int Rate, TimeSpan Duration, TimeSpan Warmup, string? Redis, IReadOnlySet<string> Targets)
 {
-    public static readonly string[] AllTargets = ["redis-ping", "memory-store", "redis-store", "core-direct"];
+    public static readonly string[] AllTargets = ["redis-ping", "memory-store", "redis-store", "core-direct-lookup", "core-direct"];
 
     public static BenchmarkSettings Parse(string[] args)
     {

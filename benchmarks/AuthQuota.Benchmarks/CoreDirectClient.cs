@@ -15,6 +15,8 @@ namespace AiCdn.AuthQuota.Benchmarks;
 /// <see cref="AuthQuotaClient"/> with its <see cref="DirectQuota"/>, so a decision is the reserve
 /// script against Redis with the key's context from auth-quota (fetched and refreshed in the
 /// background exactly as in the core), and auth-quota is asked only while no context is at hand.
+/// A settlement names the decision's key and tenant as the core's does, unless
+/// <c>routedSettle</c> is false (the baseline: the store reads the reservation's pointer first).
 /// </summary>
 public sealed class CoreDirectClient : IDecisionClient
 {
@@ -24,9 +26,11 @@ public sealed class CoreDirectClient : IDecisionClient
     private readonly RedisConnection _redis;
     private readonly HttpClient _http;
     private readonly AuthQuotaClient _client;
+    private readonly bool _routedSettle;
 
-    public CoreDirectClient(Uri authQuota, string redis)
+    public CoreDirectClient(Uri authQuota, string redis, bool routedSettle = true)
     {
+        _routedSettle = routedSettle;
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var options = Options.Create(new CoreRelayOptions());
         var metrics = new CoreRelayMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), options);
@@ -36,15 +40,18 @@ public sealed class CoreDirectClient : IDecisionClient
         _client = new AuthQuotaClient(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), NullLogger<AuthQuotaClient>.Instance, direct);
     }
 
-    public async Task<string> AuthorizeAsync(bool stream)
+    public async Task<AuthorizeDecision> AuthorizeAsync(bool stream)
     {
         var decision = await _client.AuthorizeAsync(new AuthorizeRequest(s_keyHash, "mock-gpt", 600, stream, Guid.NewGuid().ToString("N")), CancellationToken.None);
-        return decision.Allowed ? decision.ReservationId : throw new InvalidOperationException($"refused: {decision.Error?.Message}");
+        return decision.Allowed ? decision : throw new InvalidOperationException($"refused: {decision.Error?.Message}");
     }
 
-    public async Task SettleAsync(string reservationId)
+    public async Task SettleAsync(AuthorizeDecision decision)
     {
-        if (!await _client.SettleAsync(new SettleRequest(reservationId, 100, 400, true, "completed"), CancellationToken.None))
+        var request = _routedSettle
+            ? new SettleRequest(decision.ReservationId, 100, 400, true, "completed", decision.KeyId, decision.Tenant)
+            : new SettleRequest(decision.ReservationId, 100, 400, true, "completed");
+        if (!await _client.SettleAsync(request, CancellationToken.None))
         {
             throw new InvalidOperationException("settle was not taken");
         }

@@ -16,20 +16,20 @@ public sealed class CoreLikeClient(Uri address) : IDecisionClient
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = address };
     private readonly ClusterSignature _signature = new(AuthQuotaServer.ClusterSecret, TimeProvider.System);
 
-    public async Task<string> AuthorizeAsync(bool stream)
+    public async Task<AuthorizeDecision> AuthorizeAsync(bool stream)
     {
         using var message = Signed(QuotaRoutes.Authorize);
         message.Content = JsonContent.Create(new AuthorizeRequest(s_keyHash, "mock-gpt", 600, stream, Guid.NewGuid().ToString("N")), CommonJsonContext.Default.AuthorizeRequest);
         using var response = await _http.SendAsync(message);
         var decision = await response.Content.ReadFromJsonAsync(CommonJsonContext.Default.AuthorizeDecision)
             ?? throw new InvalidOperationException("empty decision");
-        return decision.Allowed ? decision.ReservationId : throw new InvalidOperationException($"refused: {decision.Error?.Message}");
+        return decision.Allowed ? decision : throw new InvalidOperationException($"refused: {decision.Error?.Message}");
     }
 
-    public async Task SettleAsync(string reservationId)
+    public async Task SettleAsync(AuthorizeDecision decision)
     {
         using var message = Signed(QuotaRoutes.Settle);
-        message.Content = JsonContent.Create(new SettleRequest(reservationId, 100, 400, true, "completed"), CommonJsonContext.Default.SettleRequest);
+        message.Content = JsonContent.Create(new SettleRequest(decision.ReservationId, 100, 400, true, "completed", decision.KeyId, decision.Tenant), CommonJsonContext.Default.SettleRequest);
         using var response = await _http.SendAsync(message);
         if ((int)response.StatusCode != 204)
         {

@@ -10,6 +10,8 @@ using StackExchange.Redis;
 //   redis-store      authorize + settle over HTTP against auth-quota on Redis
 //   core-direct      authorize + settle as core-relay makes them with the store's address: the reserve
 //                    and settle scripts against Redis itself, the key's context from auth-quota
+//   core-direct-lookup  the same, but the settle does not name the decision's key and tenant, so the
+//                    store reads the reservation's pointer first (two round trips: the baseline)
 // auth-quota runs in a child process (this program with --serve), the load generator in this one.
 if (args is ["--serve", var store])
 {
@@ -42,7 +44,7 @@ if (settings.Targets.Contains("redis-ping"))
 }
 
 var cpu = new List<string>();
-foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis-store", redisAddress), ("core-direct", redisAddress) })
+foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis-store", redisAddress), ("core-direct-lookup", redisAddress), ("core-direct", redisAddress) })
 {
     if (!settings.Targets.Contains(target))
     {
@@ -50,21 +52,26 @@ foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis
     }
 
     await using var server = await ServerProcess.StartAsync(redis);
-    await using IDecisionClient client = target == "core-direct" ? new CoreDirectClient(server.Address, redisAddress) : new CoreLikeClient(server.Address);
+    await using IDecisionClient client = target switch
+    {
+        "core-direct" => new CoreDirectClient(server.Address, redisAddress),
+        "core-direct-lookup" => new CoreDirectClient(server.Address, redisAddress, routedSettle: false),
+        _ => new CoreLikeClient(server.Address),
+    };
     var authorize = OpenLoop.NewHistogram();
     var settle = OpenLoop.NewHistogram();
     var roundTrip = OpenLoop.NewHistogram();
     var stream = 0;
     async Task DecideAsync(long scheduled, bool record)
     {
-        var id = await client.AuthorizeAsync(stream: Interlocked.Increment(ref stream) % 2 == 0);
+        var decision = await client.AuthorizeAsync(stream: Interlocked.Increment(ref stream) % 2 == 0);
         if (record)
         {
             OpenLoop.Record(authorize, scheduled);
         }
 
         var settleStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        await client.SettleAsync(id);
+        await client.SettleAsync(decision);
         if (record)
         {
             OpenLoop.Record(settle, settleStart);
@@ -75,10 +82,11 @@ foreach (var (target, redis) in new[] { ("memory-store", (string?)null), ("redis
     await OpenLoop.RunAsync(settings.Rate, settings.Warmup, scheduled => DecideAsync(scheduled, record: false));
     var serverCpu = server.CpuTime;
     var ownCpu = Environment.CpuUsage.TotalTime;
+    var (gen0, gen2, paused, allocated) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
     var errors = await OpenLoop.RunAsync(settings.Rate, settings.Duration, scheduled => DecideAsync(scheduled, record: true));
     var decisions = settings.Rate * settings.Duration.TotalSeconds;
     cpu.Add(string.Create(CultureInfo.InvariantCulture,
-        $"{target}: auth-quota used {(server.CpuTime - serverCpu).TotalMicroseconds / decisions:0} µs of CPU per authorize + settle, the load generator {(Environment.CpuUsage.TotalTime - ownCpu).TotalMicroseconds / decisions:0} µs"));
+        $"{target}: auth-quota used {(server.CpuTime - serverCpu).TotalMicroseconds / decisions:0} µs of CPU per authorize + settle, the load generator {(Environment.CpuUsage.TotalTime - ownCpu).TotalMicroseconds / decisions:0} µs; the generator allocated {(GC.GetTotalAllocatedBytes() - allocated) / decisions / 1024:0.0} KiB per authorize + settle; its GC: {GC.CollectionCount(0) - gen0} collections ({GC.CollectionCount(2) - gen2} gen2), {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:0} ms paused"));
     Print(target, "authorize", authorize, errors);
     Print(target, "settle", settle, errors);
     Print(target, "authorize + settle", roundTrip, errors);

@@ -86,7 +86,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
                 result = await SettleScriptAsync(db, hintedTenant, hintedKey, QuotaMath.Day(now), command, now, rememberMs, verify: true);
                 if (result != NotHere)
                 {
-                    return Settled(db, pointerKey, result, rememberMs);
+                    return AfterSettle(db, pointerKey, result, rememberMs);
                 }
             }
 
@@ -96,7 +96,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
             }
 
             result = await SettleScriptAsync(db, tenant, keyId, day, command, now, rememberMs, verify: false);
-            return Settled(db, pointerKey, result == NotHere ? (int)SettleOutcome.NotFound : result, rememberMs);
+            return AfterSettle(db, pointerKey, result == NotHere ? (int)SettleOutcome.NotFound : result, rememberMs);
         });
     }
 
@@ -112,7 +112,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
         return (int)(await QuotaScripts.Settle.EvaluateAsync(db, keys, args));
     }
 
-    private static SettleOutcome Settled(IDatabase db, RedisKey pointerKey, int result, long rememberMs)
+    private static SettleOutcome AfterSettle(IDatabase db, RedisKey pointerKey, int result, long rememberMs)
     {
         var outcome = (SettleOutcome)result;
         if (outcome == SettleOutcome.Settled)
