@@ -62,12 +62,9 @@ public sealed class SettleRouteTests(RedisFixture redis) : IClassFixture<RedisFi
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
         await using var cluster = await StartAsync(StoreKind.Redis, keyPrefix: prefix);
         var client = cluster[0];
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-        var db = connection.GetDatabase();
         var routed = await client.AuthorizeAsync(Key, tokens: 1000);
         var looked = await client.AuthorizeAsync(Key, tokens: 1000);
-        Assert.True(await db.KeyDeleteAsync(Pointer(prefix, routed.ReservationId)));
-        Assert.True(await db.KeyDeleteAsync(Pointer(prefix, looked.ReservationId)));
+        await DeletePointersAsync(prefix, routed.ReservationId, looked.ReservationId);
 
         using var withRoute = await client.SettleAsync(routed.ReservationId, 100, 0, keyId: routed.KeyId, tenant: routed.Tenant);
         using var withoutRoute = await client.SettleAsync(looked.ReservationId, 100, 0);
@@ -86,12 +83,9 @@ public sealed class SettleRouteTests(RedisFixture redis) : IClassFixture<RedisFi
         var lateEvening = new DateTimeOffset(2031, 3, 14, 23, 59, 30, TimeSpan.Zero);
         await using var cluster = await StartAsync(StoreKind.Redis, keyPrefix: prefix, start: lateEvening);
         var client = cluster[0];
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-        var db = connection.GetDatabase();
         var yesterday = await client.AuthorizeAsync(Key, tokens: 1000);
         var beforeMidnight = await client.AuthorizeAsync(Key, tokens: 1000);
-        Assert.True(await db.KeyDeleteAsync(Pointer(prefix, yesterday.ReservationId)));
-        Assert.True(await db.KeyDeleteAsync(Pointer(prefix, beforeMidnight.ReservationId)));
+        await DeletePointersAsync(prefix, yesterday.ReservationId, beforeMidnight.ReservationId);
 
         using var sameDay = await client.SettleAsync(beforeMidnight.ReservationId, 10, 0, keyId: beforeMidnight.KeyId, tenant: beforeMidnight.Tenant);
         cluster.Time.Advance(TimeSpan.FromSeconds(60));
@@ -105,7 +99,16 @@ public sealed class SettleRouteTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Equal(0, usage.GetProperty("tokens_today").GetProperty("used").GetInt64());
     }
 
-    private static RedisKey Pointer(string prefix, string reservationId) => $"{prefix}:res:{{{reservationId}}}";
+    /// <summary>Deletes the reservations' pointers in Redis (each must exist), so only a route can find them.</summary>
+    private async Task DeletePointersAsync(string prefix, params string[] reservationIds)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var db = connection.GetDatabase();
+        foreach (var id in reservationIds)
+        {
+            Assert.True(await db.KeyDeleteAsync((RedisKey)$"{prefix}:res:{{{id}}}"), $"no pointer for reservation {id}");
+        }
+    }
 
     private static async Task AssertUsedAsync(QuotaClient client, string keyId, long tokens)
     {

@@ -41,11 +41,4 @@ internal sealed class RedisQuotaKeys(string prefix)
         [record, $"{Tag(tenant)}:k:{keyId}:leases", $"{Tag(tenant)}:t:leases"];
 
     private string Tag(string tenant) => $"{prefix}:q:{{{tenant}}}";
-
-    /// <summary>
-    /// Whether a name a caller hands in (not one read from the key records) can go into a key: no
-    /// braces (they would move the key to another cluster slot), bounded length.
-    /// </summary>
-    public static bool IsSafeName(string name) =>
-        name.Length is > 0 and <= 256 && name.AsSpan().IndexOfAny('{', '}') < 0;
 }

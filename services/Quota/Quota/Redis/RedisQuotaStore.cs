@@ -1,4 +1,5 @@
 using System.Globalization;
+using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Storage;
 using StackExchange.Redis;
 
@@ -78,7 +79,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
             var pointerKey = _keys.Pointer(command.ReservationId);
             int result;
             if (command.Tenant is { } hintedTenant && command.KeyId is { } hintedKey
-                && RedisQuotaKeys.IsSafeName(hintedTenant) && RedisQuotaKeys.IsSafeName(hintedKey))
+                && Identifiers.IsTenant(hintedTenant) && Identifiers.IsKeyId(hintedKey))
             {
                 // The caller says where the reservation is (it made the decision): one round trip.
                 // The script checks the record's key and day; when it is not there (another tenant,
@@ -96,7 +97,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
             }
 
             result = await SettleScriptAsync(db, tenant, keyId, day, command, now, rememberMs, verify: false);
-            return AfterSettle(db, pointerKey, result == NotHere ? (int)SettleOutcome.NotFound : result, rememberMs);
+            return AfterSettle(db, pointerKey, result, rememberMs);
         });
     }
 
