@@ -45,6 +45,19 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
     /// <summary>Raised when the connection comes back after a failure (Redis restarted, network healed).</summary>
     public event Action? Restored;
 
+    /// <summary>
+    /// Raised when any link to Redis drops, the subscription link included (under RESP3 they are one):
+    /// messages published from then on may be lost, so whoever relies on them must stop trusting what
+    /// they would have invalidated until it has seen its subscription deliver again.
+    /// </summary>
+    public event Action? SubscriptionLost;
+
+    /// <summary>
+    /// Raised when any link to Redis is back. StackExchange.Redis re-subscribes by itself, but not
+    /// necessarily before this is raised: listeners that need to know should probe their channel.
+    /// </summary>
+    public event Action? SubscriptionRestored;
+
     public string KeyPrefix { get; }
 
     /// <summary>Where Redis is (host:port list; never the password).</summary>
@@ -75,7 +88,10 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
         }
     }
 
-    /// <summary>Subscribes to a channel; StackExchange.Redis subscribes again by itself after a reconnect.</summary>
+    /// <summary>
+    /// Subscribes to a channel (done when Redis has confirmed it); StackExchange.Redis subscribes again
+    /// by itself after a reconnect.
+    /// </summary>
     public async Task SubscribeAsync(string channel, Action<RedisValue> handler)
     {
         try
@@ -136,6 +152,8 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
             {
                 LogConnectionFailed(_logger, e.EndPoint?.ToString(), e.FailureType.ToString());
             }
+
+            SubscriptionLost?.Invoke();
         };
         multiplexer.ConnectionRestored += (_, e) =>
         {
@@ -144,6 +162,8 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
                 LogConnectionRestored(_logger, e.EndPoint?.ToString());
                 Restored?.Invoke();
             }
+
+            SubscriptionRestored?.Invoke();
         };
         if (!multiplexer.IsConnected)
         {

@@ -5,7 +5,7 @@ namespace AiCdn.AuthQuota.Keys.Redis;
 /// <summary>
 /// Listens for key changes announced by any replica and evicts them from this replica's
 /// <see cref="KeyRecordCache"/>. Messages sent while the link was down are lost, so the whole cache
-/// is dropped when Redis comes back.
+/// is dropped when Redis or the subscription link comes back.
 /// </summary>
 public sealed partial class KeyCacheInvalidation(RedisConnection redis, KeyRecordCache cache, ILogger<KeyCacheInvalidation> logger) : IHostedService
 {
@@ -14,6 +14,7 @@ public sealed partial class KeyCacheInvalidation(RedisConnection redis, KeyRecor
     public Task StartAsync(CancellationToken cancellationToken)
     {
         redis.Restored += OnRestored;
+        redis.SubscriptionRestored += cache.Clear;
         _ = SubscribeAsync();
         return Task.CompletedTask;
     }
@@ -21,6 +22,7 @@ public sealed partial class KeyCacheInvalidation(RedisConnection redis, KeyRecor
     public Task StopAsync(CancellationToken cancellationToken)
     {
         redis.Restored -= OnRestored;
+        redis.SubscriptionRestored -= cache.Clear;
         return Task.CompletedTask;
     }
 
@@ -43,7 +45,7 @@ public sealed partial class KeyCacheInvalidation(RedisConnection redis, KeyRecor
                 {
                     cache.Clear();
                 }
-                else if (!message.IsNullOrEmpty)
+                else if (!message.IsNullOrEmpty && !message.StartsWith(KeyChangeChannel.ProbePrefix))
                 {
                     cache.Evict(message!);
                 }

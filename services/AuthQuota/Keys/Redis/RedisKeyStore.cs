@@ -8,11 +8,13 @@ namespace AiCdn.AuthQuota.Keys.Redis;
 /// API keys in Redis, so every auth-quota replica sees an admin change at once: a hash from digest
 /// to the key's JSON record, a hash from id to digest, and one set of digests per declarative
 /// source. All share the hash tag <c>{prefix:keys}</c>, so the scripts touching several of them run
-/// on one Redis Cluster slot.
+/// on one Redis Cluster slot. The script that changes or removes a key also announces it on
+/// <see cref="KeyChangeChannel"/> (a sync announces everything), so no stored change goes unannounced;
+/// this replica evicts its own cached copy as soon as the script returns.
 /// </summary>
 public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) : IKeyStore
 {
-    private readonly RedisChannel _changes = RedisChannel.Literal(KeyChangeChannel.Name(redis.KeyPrefix));
+    private readonly string _changes = KeyChangeChannel.Name(redis.KeyPrefix);
 
     private readonly RedisKey[] _indexes = [$"{{{redis.KeyPrefix}:keys}}:by-hash", $"{{{redis.KeyPrefix}:keys}}:by-id"];
 
@@ -38,10 +40,10 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
 
     public async ValueTask<KeyUpdateResult> UpdateAsync(ApiKeyRecord key, long expectedVersion, CancellationToken cancellationToken)
     {
-        var result = (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysUpdate.EvaluateAsync(db, _indexes, [key.Id, expectedVersion, Serialize(key)]));
+        var result = (int)await redis.ExecuteAsync("key_write", db => LuaScripts.KeysUpdate.EvaluateAsync(db, _indexes, [key.Id, expectedVersion, Serialize(key), _changes]));
         if (result == 1)
         {
-            await AnnounceAsync(key.Hash);
+            cache.Evict(key.Hash);
         }
 
         return result switch
@@ -54,13 +56,13 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
 
     public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var digest = await redis.ExecuteAsync("key_write", db => LuaScripts.KeysDelete.EvaluateAsync(db, _indexes, [id]));
+        var digest = await redis.ExecuteAsync("key_write", db => LuaScripts.KeysDelete.EvaluateAsync(db, _indexes, [id, _changes]));
         if (digest.IsNull)
         {
             return false;
         }
 
-        await AnnounceAsync((string)digest!);
+        cache.Evict((string)digest!);
         return true;
     }
 
@@ -72,7 +74,7 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
             SourceSet(source),
             .. new[] { KeySources.ApiKeys, KeySources.File }.Where(s => s != source).Select(SourceSet),
         ];
-        var args = new List<RedisValue>(1 + (keys.Count * 3)) { source };
+        var args = new List<RedisValue>(2 + (keys.Count * 3)) { source, _changes };
         foreach (var key in keys)
         {
             args.Add(key.Hash);
@@ -81,30 +83,8 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
         }
 
         var result = (RedisResult[])(await redis.ExecuteAsync("key_sync", db => LuaScripts.KeysSync.EvaluateAsync(db, scriptKeys, [.. args])))!;
-        await AnnounceAsync(KeyChangeChannel.Everything);
+        cache.Clear();
         return new KeySyncResult((int)result[0], (int)result[1]);
-    }
-
-    /// <summary>Evicts the key here at once and tells every other replica to do the same.</summary>
-    private async Task AnnounceAsync(string digest)
-    {
-        if (digest == KeyChangeChannel.Everything)
-        {
-            cache.Clear();
-        }
-        else
-        {
-            cache.Evict(digest);
-        }
-
-        try
-        {
-            await redis.ExecuteAsync("key_announce", db => db.PublishAsync(_changes, digest));
-        }
-        catch (QuotaStoreUnavailableException)
-        {
-            // The change itself is stored; other replicas see it when their cached copy expires.
-        }
     }
 
     private RedisKey SourceSet(string source) => $"{{{redis.KeyPrefix}:keys}}:source:{source}";

@@ -2,11 +2,12 @@
 -- file), in one atomic step, so replicas never see half a file. All keys share the {<prefix>:keys} tag.
 -- KEYS[1] by-hash (digest -> record JSON)   KEYS[2] by-id (id -> digest)
 -- KEYS[3] this source's set of digests      KEYS[4..] the other declarative sources' sets
--- ARGV[1] source name, then (digest, id, record JSON) for every listed key
+-- ARGV[1] source name, ARGV[2] the key-change channel ('*' is announced in the same step),
+-- then (digest, id, record JSON) for every listed key
 -- Returns {written, removed}
 local keep = {}
 local written = 0
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local digest, id, json = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   keep[digest] = true
   local old = redis.call('HGET', KEYS[1], digest)
@@ -36,4 +37,5 @@ for _, digest in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     end
   end
 end
+redis.call('PUBLISH', ARGV[2], '*')
 return {written, removed}
