@@ -38,7 +38,11 @@ public static class CoreRelayExtensions
         });
 
         builder.Configuration.AddEnvironmentAliases(
-            new Dictionary<string, string> { ["RESUME_GRACE_SECONDS"] = "CoreRelay:Resumable:GracePeriod" },
+            new Dictionary<string, string>
+            {
+                ["RESUME_GRACE_SECONDS"] = "CoreRelay:Resumable:GracePeriod",
+                ["KEY_CONTEXT_MAX_AGE_SECONDS"] = "CoreRelay:KeyContextMaxAge",
+            },
             static (_, seconds) => TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
 
         var options = builder.Configuration.GetSection(CoreRelayOptions.SectionName).Get<CoreRelayOptions>() ?? new CoreRelayOptions();

@@ -44,6 +44,15 @@ public sealed class CoreRelayOptions
     /// </summary>
     public TimeSpan KeyContextTtl { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a key's context may be used while this core hears key changes from Redis
+    /// (<c>KEY_CONTEXT_MAX_AGE_SECONDS</c>): a change drops it at once, so keys called less often than
+    /// <see cref="KeyContextTtl"/> are still decided here. While the subscription is down (or a
+    /// change is settling) contexts fall back to <see cref="KeyContextTtl"/>. Set it equal to
+    /// <see cref="KeyContextTtl"/> to rely on the short TTL alone.
+    /// </summary>
+    public TimeSpan KeyContextMaxAge { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Request bodies larger than this get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 

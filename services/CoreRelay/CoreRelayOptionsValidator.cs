@@ -39,6 +39,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:KeyContextTtl must be more than 0 and at most 1 second (admin changes must reach every core within a second).");
         }
 
+        if (options.KeyContextMaxAge < options.KeyContextTtl || options.KeyContextMaxAge > TimeSpan.FromHours(1))
+        {
+            failures.Add("CoreRelay:KeyContextMaxAge (KEY_CONTEXT_MAX_AGE_SECONDS) must be at least CoreRelay:KeyContextTtl and at most 1 hour.");
+        }
+
         if (options.MaxRequestBodyBytes < 1024)
         {
             failures.Add("CoreRelay:MaxRequestBodyBytes must be at least 1024.");

@@ -21,6 +21,9 @@ public sealed class CoreDecider : IAsyncDisposable
     private readonly RedisConnection _redis;
     private readonly HttpClient _http;
 
+    /// <summary>The Redis client name of every test core (in <c>CLIENT LIST</c>).</summary>
+    public const string ClientName = "core-relay-test";
+
     public CoreDecider(Uri authQuota, string redis, TimeProvider time)
     {
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -28,13 +31,16 @@ public sealed class CoreDecider : IAsyncDisposable
         var options = Options.Create(new CoreRelayOptions());
         var metrics = new CoreRelayMetrics(meters, options);
         Decisions = new MetricCollector<long>(meters, CoreRelayMetrics.MeterName, "aicdn.quota.decisions");
-        _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, "core-relay-test", metrics, time, NullLogger<RedisConnection>.Instance);
+        _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, ClientName, metrics, time, NullLogger<RedisConnection>.Instance);
         Direct = new DirectQuota(_redis, options, metrics, time, NullLogger<DirectQuota>.Instance);
         _http = new HttpClient { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
         Client = new AuthQuotaClient(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), NullLogger<AuthQuotaClient>.Instance, Direct);
     }
 
     public DirectQuota Direct { get; }
+
+    /// <summary>This core's link to Redis (to watch or break it in tests).</summary>
+    public RedisConnection Redis => _redis;
 
     public AuthQuotaClient Client { get; }
 
@@ -56,6 +62,7 @@ public sealed class CoreDecider : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Direct.Dispose();
         Decisions.Dispose();
         _http.Dispose();
         await _redis.DisposeAsync();

@@ -3,12 +3,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
+using StackExchange.Redis;
 
 namespace AiCdn.AuthQuota.Tests;
 
 /// <summary>
 /// core-relay deciding against Redis itself (DirectQuota): limits still hold exactly with two cores
-/// and auth-quota deciding at once, admin changes still reach the core within a second, and anything
+/// and auth-quota deciding at once, admin changes still reach the core within a second (at once while
+/// it hears key changes, which lets contexts live long), and anything
 /// the core cannot decide (Redis down, another Redis) goes to auth-quota and its failure mode.
 /// </summary>
 public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<RedisFixture>
@@ -136,6 +138,127 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task SparseKey_CallsFurtherApartThanTheShortTtl_StillDecidedHere()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, Key);
+
+        // Ten seconds of silence (twenty short TTLs): the key's next call is still decided here, and
+        // the context, used past the short TTL, is refreshed in the background.
+        var taken = core.Direct.ContextTimestamp(hash);
+        cluster.Time.Advance(TimeSpan.FromSeconds(10));
+        var before = core.DirectDecisions;
+        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
+        Assert.Equal(before + 1, core.DirectDecisions);
+        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ContextTimestamp(hash) != taken, TimeSpan.FromSeconds(30), "the context is refreshed");
+        Assert.True(core.Direct.IsLongLived(hash));
+    }
+
+    [Fact]
+    public async Task LongLivedContext_KeyDisabledThroughAdminApi_DroppedAtOnceAndRefused()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), replicas: 2);
+        var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"long-lived"}""");
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, key);
+
+        // Disabled through the other replica; no time passes: the announcement alone drops the context.
+        using var disable = await cluster[1].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
+        disable.EnsureSuccessStatusCode();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the change drops the context");
+
+        var refused = await core.AuthorizeAsync(key);
+        Assert.False(refused.Allowed);
+        Assert.Equal(401, refused.Status);
+        Assert.Equal("api_key_disabled", refused.Error!.Code);
+    }
+
+    [Fact]
+    public async Task LongLivedContext_LimitLoweredThenKeyDeleted_EachChangeHoldsAtOnce()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"lowered"}""");
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, key);
+
+        // The setup's second call is still in the bucket (the first drained at 1,000/min over the
+        // 2.1 s between them); a limit of 2 leaves room for exactly one more.
+        using var lower = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"limits":{"requests_per_minute":2}}""");
+        lower.EnsureSuccessStatusCode();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the change drops the context");
+        var decisions = new[] { await core.AuthorizeAsync(key), await core.AuthorizeAsync(key), await core.AuthorizeAsync(key) };
+        Assert.Equal([true, false, false], decisions.Select(d => d.Allowed));
+        Assert.All(decisions.Skip(1), d => Assert.Equal("rate_limit_exceeded", d.Error!.Code));
+
+        // A context fetched right after a change lives only the short TTL (auth-quota's caches may lag).
+        Assert.False(core.Direct.IsLongLived(hash));
+
+        using var delete = await cluster[0].AdminAsync(HttpMethod.Delete, $"/admin/keys/{id}");
+        delete.EnsureSuccessStatusCode();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the deletion drops the context");
+        var gone = await core.AuthorizeAsync(key);
+        Assert.Equal(401, gone.Status);
+        Assert.Equal("invalid_api_key", gone.Error!.Code);
+    }
+
+    [Fact]
+    public async Task SubscriptionLinkKilled_ContextsFallBackToTheShortTtl_UntilTheLinkIsConfirmedAgain()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"deaf"}""");
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, key);
+
+        // Kill only this core's subscription connection: changes made now could go unheard.
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        core.Redis.SubscriptionLost += () => lost.TrySetResult();
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true"))
+        {
+            var server = admin.GetServer(admin.GetEndPoints()[0]);
+            var subscriber = (await server.ClientListAsync()).Single(c => c.Name == CoreDecider.ClientName && c.SubscriptionCount > 0);
+            await server.ClientKillAsync(id: subscriber.Id);
+        }
+
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Whether or not the link is already back and confirmed, the context held from before is not
+        // trusted past the short TTL (confirming the link again drops it).
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(501));
+        Assert.False(core.Direct.HasUsableContext(hash));
+
+        // The link comes back by itself; the core trusts it again only after its probe came through.
+        for (var i = 0; i < 120 && !core.Direct.HearsKeyChanges; i++)
+        {
+            await Task.Delay(250);
+            cluster.Time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.True(core.Direct.HearsKeyChanges, "the subscription was confirmed again");
+        hash = await LongLivedContextAsync(cluster, core, key);
+        using var disable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
+        disable.EnsureSuccessStatusCode();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "a change after the reconnect drops the context");
+        Assert.Equal("api_key_disabled", (await core.AuthorizeAsync(key)).Error!.Code);
+    }
+
+    [Fact]
+    public async Task LongLivedContext_KeyNotSeenAgain_SweptAfterItsMaxAge()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, Key);
+
+        cluster.Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True(core.Direct.HasUsableContext(hash));
+        Assert.NotNull(core.Direct.ContextTimestamp(hash));
+
+        // Past the 60 s maximum age and the next 30 s sweep, the entry is gone without the key being called.
+        cluster.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Null(core.Direct.ContextTimestamp(hash));
+    }
+
+    [Fact]
     public async Task WrongModelOrUnknownKey_RefusedWithTheSameErrorsAsAuthQuotaGives()
     {
         await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
@@ -219,6 +342,22 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.Equal(32, context.RootElement.GetProperty("store_id").GetString()!.Length);
         Assert.DoesNotContain(ApiKeyHash.Compute(Key), body, StringComparison.Ordinal);
         Assert.DoesNotContain(Key, body, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Brings the core to hold a long-lived context for <paramref name="key"/>: it hears key changes,
+    /// and the context was fetched after the settle time that follows confirming the link.
+    /// Makes two calls (both decided by auth-quota).
+    /// </summary>
+    private static async Task<string> LongLivedContextAsync(QuotaCluster cluster, CoreDecider core, string key)
+    {
+        var hash = ApiKeyHash.Compute(key);
+        Assert.True((await core.PrimeAsync(key)).Allowed);
+        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.HearsKeyChanges, TimeSpan.FromSeconds(30), "the core hears key changes");
+        cluster.Time.Advance(TimeSpan.FromSeconds(2.1));
+        Assert.True((await core.AuthorizeAsync(key)).Allowed);
+        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.IsLongLived(hash), TimeSpan.FromSeconds(30), "the core holds a long-lived context");
+        return hash;
     }
 
     private static async Task<JsonElement> ErrorOf(HttpResponseMessage response) =>

@@ -1,45 +1,100 @@
 using System.Collections.Concurrent;
 using AiCdn.AuthQuota.Decisions;
+using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.AuthQuota.Quota;
 using AiCdn.AuthQuota.Quota.Redis;
 using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AiCdn.CoreRelay.Admission;
 
 /// <summary>
 /// Makes quota decisions against Redis itself: with a key's context from auth-quota (its record and
-/// its tenant's limits, at most <see cref="CoreRelayOptions.KeyContextTtl"/> old), a decision is the
-/// same atomic Lua script auth-quota runs, one Redis round trip instead of two HTTP calls. Counters
-/// are never cached, so limits hold exactly across every core and auth-quota replica.
+/// its tenant's limits), a decision is the same atomic Lua script auth-quota runs, one Redis round
+/// trip instead of two HTTP calls. Counters are never cached, so limits hold exactly across every
+/// core and auth-quota replica.
+/// A context is used for at most <see cref="CoreRelayOptions.KeyContextTtl"/> (under a second), or,
+/// while this core hears key changes on <see cref="KeyChangeChannel"/> (confirmed by a probe through
+/// its own subscription), for up to <see cref="CoreRelayOptions.KeyContextMaxAge"/>: a change drops
+/// the key's context as soon as it is announced, and the script that makes a change announces it.
+/// A context fetched while a change may still be settling in auth-quota's caches, or while the link
+/// is down, lives only the short TTL. Either way a context in use past the short TTL is refreshed in
+/// the background.
 /// Used only after the store is verified to be auth-quota's (same prefix, same store id read
 /// through this core's own connection). Anything it cannot do (no context yet, Redis not
 /// answering, a reservation it does not hold) it leaves to auth-quota, where the configured
 /// failure mode applies: every method returns null for "ask auth-quota".
 /// </summary>
-public sealed partial class DirectQuota(
-    RedisConnection redis,
-    IOptions<CoreRelayOptions> options,
-    CoreRelayMetrics metrics,
-    TimeProvider time,
-    ILogger<DirectQuota> logger)
+public sealed partial class DirectQuota : IDisposable
 {
     /// <summary>Contexts held at most; beyond it new keys are decided by auth-quota until entries expire.</summary>
     public const int MaxContexts = 100_000;
 
     private static readonly TimeSpan s_recheckAfter = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// After a change (or after the link came back), contexts fetched within this time may come from
+    /// an auth-quota cache older than the change (its KeyCacheTtl is at most a second), so they live
+    /// only the short TTL.
+    /// </summary>
+    private static readonly TimeSpan s_settleTime = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan s_sweepEvery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_probeEvery = TimeSpan.FromSeconds(1);
+    private const int MaxProbes = 60;
+
+    private readonly RedisConnection _redis;
+    private readonly CoreRelayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DirectQuota> _logger;
+    private readonly TimeSpan _ttl;
+    private readonly TimeSpan _maxAge;
+    private readonly long _settleTicks;
     private readonly ConcurrentDictionary<string, Entry> _contexts = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
-    private readonly TimeSpan _ttl = options.Value.KeyContextTtl;
+
+    /// <summary>Keys whose context is being fetched, and when the fetch started.</summary>
+    private readonly ConcurrentDictionary<string, long> _refreshing = new(StringComparer.Ordinal);
+
+    /// <summary>Keys changed recently, and until when contexts fetched for them are short-lived.</summary>
+    private readonly ConcurrentDictionary<string, long> _settling = new(StringComparer.Ordinal);
+
+    private readonly Lock _trustLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ITimer _sweep;
     private volatile VerifiedStore? _store;
     private volatile Rejected? _rejected;
 
+    /// <summary>Contexts fetched from this timestamp on may live long; long.MaxValue while changes may go unheard.</summary>
+    private long _trustFrom = long.MaxValue;
+    private long _linkGeneration;
+    private volatile string? _listenPrefix;
+    private volatile bool _subscribed;
+    private volatile Probe? _probe;
+    private int _listening;
+
+    public DirectQuota(RedisConnection redis, IOptions<CoreRelayOptions> options, CoreRelayMetrics metrics, TimeProvider time, ILogger<DirectQuota> logger)
+    {
+        _redis = redis;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _ttl = options.Value.KeyContextTtl;
+        _maxAge = options.Value.KeyContextMaxAge;
+        _settleTicks = (long)(s_settleTime.TotalSeconds * time.TimestampFrequency);
+        _redis.SubscriptionLost += OnLinkLost;
+        _redis.SubscriptionRestored += OnLinkBack;
+        _sweep = time.CreateTimer(_ => Sweep(), null, s_sweepEvery, s_sweepEvery);
+    }
+
+    /// <summary>Whether this core hears key changes now (its subscription delivered its own probe since the link last dropped).</summary>
+    internal bool HearsKeyChanges => Volatile.Read(ref _trustFrom) != long.MaxValue && _store is { } store && store.Prefix == _listenPrefix;
+
     /// <summary>
     /// The context to decide with for this key, or null (ask auth-quota). <paramref name="refresh"/>
-    /// is true when a fresher context should be fetched (none, or past half its lifetime), and no
+    /// is true when a fresher context should be fetched (none, or past half the short TTL), and no
     /// other caller is already fetching it (call <see cref="AcceptAsync"/> or <see cref="RefreshFailed"/> after).
     /// </summary>
     public KeyContext? Find(string keyHash, out bool refresh)
@@ -48,24 +103,27 @@ public sealed partial class DirectQuota(
         var age = TimeSpan.MaxValue;
         if (_contexts.TryGetValue(keyHash, out var entry))
         {
-            age = time.GetElapsedTime(entry.Timestamp);
-            if (age < _ttl && _store is { } store && store.Matches(entry.Context))
-            {
-                usable = entry.Context;
-            }
-            else if (age >= _ttl)
+            age = _time.GetElapsedTime(entry.Timestamp);
+            if (age >= Lifetime(entry))
             {
                 _contexts.TryRemove(KeyValuePair.Create(keyHash, entry));
             }
+            else if (_store is { } store && store.Matches(entry.Context))
+            {
+                usable = entry.Context;
+            }
         }
 
-        refresh = age >= _ttl / 2 && _refreshing.TryAdd(keyHash, 0);
+        refresh = age >= _ttl / 2 && _refreshing.TryAdd(keyHash, _time.GetTimestamp());
         return usable;
     }
 
     /// <summary>Whether a context for this key is held and usable now (no side effects; for tests and diagnostics).</summary>
     internal bool HasUsableContext(string keyHash) =>
-        _contexts.TryGetValue(keyHash, out var entry) && time.GetElapsedTime(entry.Timestamp) < _ttl && _store is { } store && store.Matches(entry.Context);
+        _contexts.TryGetValue(keyHash, out var entry) && _time.GetElapsedTime(entry.Timestamp) < Lifetime(entry) && _store is { } store && store.Matches(entry.Context);
+
+    /// <summary>Whether the held context for this key may live <see cref="CoreRelayOptions.KeyContextMaxAge"/> now (for tests and diagnostics).</summary>
+    internal bool IsLongLived(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) && entry.Announced && HearsKeyChanges;
 
     /// <summary>When the held context for this key was taken (a <see cref="TimeProvider"/> timestamp), or null; for tests and diagnostics.</summary>
     internal long? ContextTimestamp(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) ? entry.Timestamp : null;
@@ -89,9 +147,15 @@ public sealed partial class DirectQuota(
                 store.ReservationTtl = TimeSpan.FromMilliseconds(context.ReservationTtlMs);
             }
 
+            // Long-lived only if every change this context could have missed was heard after the
+            // fetch started: a fetch of unknown start, or begun before the link was trusted or
+            // while a change to this key was settling, gets the short TTL.
+            var started = _refreshing.TryGetValue(keyHash, out var at) ? at : long.MinValue;
+            var announced = started >= Volatile.Read(ref _trustFrom)
+                && (!_settling.TryGetValue(keyHash, out var until) || started >= until);
             if (_contexts.ContainsKey(keyHash) || _contexts.Count < MaxContexts)
             {
-                _contexts[keyHash] = new Entry(context, time.GetTimestamp());
+                _contexts[keyHash] = new Entry(context, _time.GetTimestamp(), announced);
             }
         }
         finally
@@ -119,10 +183,10 @@ public sealed partial class DirectQuota(
             return null;
         }
 
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (QuotaVerdicts.CheckKey(context.Enabled, context.ExpiresAt, context.Models, request.Model, now) is { } refusal)
         {
-            metrics.QuotaDecision(refusal.Error.Code ?? "refused", context.Tenant);
+            _metrics.QuotaDecision(refusal.Error.Code ?? "refused", context.Tenant);
             return new AuthorizeDecision(false, refusal.Status, request.ReservationId, Error: refusal.Error);
         }
 
@@ -141,10 +205,10 @@ public sealed partial class DirectQuota(
         var decision = QuotaVerdicts.FromReservation(request, context.KeyId, context.Tenant, result, out var rejected);
         if (rejected is { } limit)
         {
-            metrics.QuotaRejection(limit.Kind, limit.Scope, context.Tenant);
+            _metrics.QuotaRejection(limit.Kind, limit.Scope, context.Tenant);
         }
 
-        metrics.QuotaDecision(decision.Allowed ? "allowed" : rejected is null ? decision.Error?.Code ?? "refused" : QuotaErrors.RateLimitExceeded, context.Tenant);
+        _metrics.QuotaDecision(decision.Allowed ? "allowed" : rejected is null ? decision.Error?.Code ?? "refused" : QuotaErrors.RateLimitExceeded, context.Tenant);
         return decision;
     }
 
@@ -162,13 +226,13 @@ public sealed partial class DirectQuota(
         try
         {
             var outcome = await store.Quota.SettleAsync(new SettleCommand(request.ReservationId, (long)request.PromptTokens + request.CompletionTokens,
-                request.Forwarded, time.GetUtcNow(), store.ReservationTtl, request.Tenant, request.KeyId), cancellationToken);
+                request.Forwarded, _time.GetUtcNow(), store.ReservationTtl, request.Tenant, request.KeyId), cancellationToken);
             if (outcome == SettleOutcome.NotFound)
             {
                 return null;
             }
 
-            metrics.QuotaSettlement(outcome == SettleOutcome.AlreadySettled ? "duplicate" : request.Forwarded ? "settled" : "refunded");
+            _metrics.QuotaSettlement(outcome == SettleOutcome.AlreadySettled ? "duplicate" : request.Forwarded ? "settled" : "refunded");
             return outcome;
         }
         catch (QuotaStoreUnavailableException)
@@ -187,7 +251,7 @@ public sealed partial class DirectQuota(
 
         try
         {
-            return await store.Quota.RenewAsync(reservationId, time.GetUtcNow(), store.ReservationTtl, cancellationToken) ? true : null;
+            return await store.Quota.RenewAsync(reservationId, _time.GetUtcNow(), store.ReservationTtl, cancellationToken) ? true : null;
         }
         catch (QuotaStoreUnavailableException)
         {
@@ -198,12 +262,12 @@ public sealed partial class DirectQuota(
     private async Task<VerifiedStore?> VerifyAsync(KeyContext context)
     {
         if (_rejected is { } rejected && rejected.Prefix == context.StorePrefix && rejected.StoreId == context.StoreId
-            && time.GetElapsedTime(rejected.Timestamp) < s_recheckAfter)
+            && _time.GetElapsedTime(rejected.Timestamp) < s_recheckAfter)
         {
             return null;
         }
 
-        var quota = new RedisQuotaStore(redis, context.StorePrefix);
+        var quota = new RedisQuotaStore(_redis, context.StorePrefix);
         string? seen;
         try
         {
@@ -216,15 +280,198 @@ public sealed partial class DirectQuota(
 
         if (seen != context.StoreId)
         {
-            LogStoreMismatch(logger, redis.Endpoints, context.StorePrefix);
-            _rejected = new Rejected(context.StorePrefix, context.StoreId, time.GetTimestamp());
+            LogStoreMismatch(_logger, _redis.Endpoints, context.StorePrefix);
+            _rejected = new Rejected(context.StorePrefix, context.StoreId, _time.GetTimestamp());
             return null;
         }
 
         var store = new VerifiedStore(context.StorePrefix, context.StoreId, quota) { ReservationTtl = TimeSpan.FromMilliseconds(context.ReservationTtlMs) };
         _store = store;
-        LogStoreVerified(logger, redis.Endpoints, context.StorePrefix);
+        LogStoreVerified(_logger, _redis.Endpoints, context.StorePrefix);
+        if (_listenPrefix is null)
+        {
+            _listenPrefix = context.StorePrefix;
+            _ = ListenAsync();
+        }
+
         return store;
+    }
+
+    public void Dispose()
+    {
+        _redis.SubscriptionLost -= OnLinkLost;
+        _redis.SubscriptionRestored -= OnLinkBack;
+        _sweep.Dispose();
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    private TimeSpan Lifetime(Entry entry) => entry.Announced && HearsKeyChanges ? _maxAge : _ttl;
+
+    /// <summary>
+    /// Subscribes to the store's key-change channel (once) and confirms the subscription delivers by
+    /// publishing a probe to it until the probe comes back; only then are contexts trusted to live long.
+    /// Runs once at a time; a link that comes back starts it again.
+    /// </summary>
+    private async Task ListenAsync()
+    {
+        if (_listenPrefix is not { } prefix || Interlocked.Exchange(ref _listening, 1) == 1)
+        {
+            return;
+        }
+
+        var channel = KeyChangeChannel.Name(prefix);
+        try
+        {
+            if (!_subscribed)
+            {
+                await _redis.SubscribeAsync(channel, OnMessage);
+                _subscribed = true;
+            }
+
+            for (var attempt = 0; attempt < MaxProbes; attempt++)
+            {
+                var probe = new Probe(KeyChangeChannel.ProbePrefix + Guid.NewGuid().ToString("N"), Volatile.Read(ref _linkGeneration));
+                _probe = probe;
+                await _redis.ExecuteAsync("key_probe", db => db.PublishAsync(RedisChannel.Literal(channel), probe.Token));
+                try
+                {
+                    await probe.Arrived.Task.WaitAsync(s_probeEvery, _time, _stopping.Token);
+                    return;
+                }
+                catch (TimeoutException)
+                {
+                    // Not re-subscribed yet (or the probe was lost): send another.
+                }
+            }
+
+            LogProbeUnanswered(_logger, channel, _ttl);
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            // Redis is down; the link coming back starts this again. Contexts live the short TTL meanwhile.
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _listening, 0);
+        }
+    }
+
+    private void OnMessage(RedisValue message)
+    {
+        if (message.IsNullOrEmpty)
+        {
+            return;
+        }
+
+        var text = (string)message!;
+        if (text.StartsWith(KeyChangeChannel.ProbePrefix, StringComparison.Ordinal))
+        {
+            if (_probe is { } probe && probe.Token == text)
+            {
+                Trust(probe);
+            }
+
+            return;
+        }
+
+        var settleUntil = _time.GetTimestamp() + _settleTicks;
+        if (text == KeyChangeChannel.Everything)
+        {
+            lock (_trustLock)
+            {
+                if (_trustFrom != long.MaxValue)
+                {
+                    _trustFrom = Math.Max(_trustFrom, settleUntil);
+                }
+            }
+
+            _contexts.Clear();
+        }
+        else
+        {
+            _settling[text] = settleUntil;
+            _contexts.TryRemove(text, out _);
+        }
+    }
+
+    /// <summary>The probe came back: changes are heard from now on.</summary>
+    private void Trust(Probe probe)
+    {
+        lock (_trustLock)
+        {
+            if (probe.Generation != _linkGeneration)
+            {
+                return;
+            }
+
+            var settled = _time.GetTimestamp() + _settleTicks;
+            _trustFrom = _trustFrom == long.MaxValue ? settled : Math.Max(_trustFrom, settled);
+        }
+
+        // Long-lived contexts held from before the link dropped may have missed a change; the others
+        // live the short TTL anyway.
+        foreach (var (key, entry) in _contexts)
+        {
+            if (entry.Announced)
+            {
+                _contexts.TryRemove(KeyValuePair.Create(key, entry));
+            }
+        }
+
+        probe.Arrived.TrySetResult();
+        LogListening(_logger, KeyChangeChannel.Name(_listenPrefix!), _maxAge);
+    }
+
+    private void OnLinkLost()
+    {
+        bool wasTrusted;
+        lock (_trustLock)
+        {
+            _linkGeneration++;
+            wasTrusted = _trustFrom != long.MaxValue;
+            _trustFrom = long.MaxValue;
+        }
+
+        if (wasTrusted)
+        {
+            LogDeaf(_logger, _ttl);
+        }
+    }
+
+    private void OnLinkBack()
+    {
+        if (_listenPrefix is not null)
+        {
+            _ = ListenAsync();
+        }
+    }
+
+    /// <summary>Drops contexts past their lifetime (keys not seen again) and settled change marks.</summary>
+    private void Sweep()
+    {
+        foreach (var (key, entry) in _contexts)
+        {
+            if (_time.GetElapsedTime(entry.Timestamp) >= Lifetime(entry))
+            {
+                _contexts.TryRemove(KeyValuePair.Create(key, entry));
+            }
+        }
+
+        var now = _time.GetTimestamp();
+        foreach (var (key, until) in _settling)
+        {
+            if (until <= now)
+            {
+                _settling.TryRemove(KeyValuePair.Create(key, until));
+            }
+        }
     }
 
     [LoggerMessage(EventId = 20, EventName = "DirectQuotaVerified", Level = LogLevel.Information,
@@ -235,16 +482,36 @@ public sealed partial class DirectQuota(
         Message = "Redis at {Endpoints} is not the quota store auth-quota uses (prefix {Prefix}, store id differs); decisions stay with auth-quota. Give core-relay the same ConnectionStrings:redis as auth-quota.")]
     private static partial void LogStoreMismatch(ILogger logger, string endpoints, string prefix);
 
-    private sealed record Entry(KeyContext Context, long Timestamp);
+    [LoggerMessage(EventId = 22, EventName = "DirectQuotaListening", Level = LogLevel.Information,
+        Message = "Key changes are heard on {Channel}: key contexts are kept up to {MaxAge} and dropped when their key changes.")]
+    private static partial void LogListening(ILogger logger, string channel, TimeSpan maxAge);
+
+    [LoggerMessage(EventId = 23, EventName = "DirectQuotaNotListening", Level = LogLevel.Warning,
+        Message = "The Redis link dropped, so key changes may go unheard: key contexts live {Ttl} until the subscription is confirmed again.")]
+    private static partial void LogDeaf(ILogger logger, TimeSpan ttl);
+
+    [LoggerMessage(EventId = 24, EventName = "DirectQuotaProbeUnanswered", Level = LogLevel.Warning,
+        Message = "The subscription to {Channel} never delivered this core's probe; key contexts live {Ttl} until the link is restored.")]
+    private static partial void LogProbeUnanswered(ILogger logger, string channel, TimeSpan ttl);
+
+    /// <summary>A held context; <paramref name="Announced"/>: any change to it after its fetch would have been heard.</summary>
+    private sealed record Entry(KeyContext Context, long Timestamp, bool Announced);
+
+    private sealed record Probe(string Token, long Generation)
+    {
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed record Rejected(string Prefix, string StoreId, long Timestamp);
 
     private sealed class VerifiedStore(string prefix, string storeId, RedisQuotaStore quota)
     {
+        public string Prefix { get; } = prefix;
+
         public RedisQuotaStore Quota { get; } = quota;
 
         public TimeSpan ReservationTtl { get; set; }
 
-        public bool Matches(KeyContext context) => context.StoreId == storeId && context.StorePrefix == prefix;
+        public bool Matches(KeyContext context) => context.StoreId == storeId && context.StorePrefix == Prefix;
     }
 }
