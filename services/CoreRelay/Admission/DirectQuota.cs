@@ -150,12 +150,16 @@ public sealed partial class DirectQuota : IDisposable
             // Long-lived only if every change this context could have missed was heard after the
             // fetch started: a fetch of unknown start, or begun before the link was trusted or
             // while a change to this key was settling, gets the short TTL.
+            // Under the lock the change handler takes, so a change announced while this is stored
+            // either finds the entry (and drops it) or is seen here.
             var started = _refreshing.TryGetValue(keyHash, out var at) ? at : long.MinValue;
-            var announced = started >= Volatile.Read(ref _trustFrom)
-                && (!_settling.TryGetValue(keyHash, out var until) || started >= until);
-            if (_contexts.ContainsKey(keyHash) || _contexts.Count < MaxContexts)
+            lock (_trustLock)
             {
-                _contexts[keyHash] = new Entry(context, _time.GetTimestamp(), announced);
+                var announced = started >= _trustFrom && (!_settling.TryGetValue(keyHash, out var until) || started >= until);
+                if (_contexts.ContainsKey(keyHash) || _contexts.Count < MaxContexts)
+                {
+                    _contexts[keyHash] = new Entry(context, _time.GetTimestamp(), announced);
+                }
             }
         }
         finally
@@ -382,22 +386,22 @@ public sealed partial class DirectQuota : IDisposable
         }
 
         var settleUntil = _time.GetTimestamp() + _settleTicks;
-        if (text == KeyChangeChannel.Everything)
+        lock (_trustLock)
         {
-            lock (_trustLock)
+            if (text == KeyChangeChannel.Everything)
             {
                 if (_trustFrom != long.MaxValue)
                 {
                     _trustFrom = Math.Max(_trustFrom, settleUntil);
                 }
-            }
 
-            _contexts.Clear();
-        }
-        else
-        {
-            _settling[text] = settleUntil;
-            _contexts.TryRemove(text, out _);
+                _contexts.Clear();
+            }
+            else
+            {
+                _settling[text] = settleUntil;
+                _contexts.TryRemove(text, out _);
+            }
         }
     }
 
@@ -413,15 +417,15 @@ public sealed partial class DirectQuota : IDisposable
 
             var settled = _time.GetTimestamp() + _settleTicks;
             _trustFrom = _trustFrom == long.MaxValue ? settled : Math.Max(_trustFrom, settled);
-        }
 
-        // Long-lived contexts held from before the link dropped may have missed a change; the others
-        // live the short TTL anyway.
-        foreach (var (key, entry) in _contexts)
-        {
-            if (entry.Announced)
+            // Long-lived contexts held from before the link dropped may have missed a change; the
+            // others live the short TTL anyway.
+            foreach (var (key, entry) in _contexts)
             {
-                _contexts.TryRemove(KeyValuePair.Create(key, entry));
+                if (entry.Announced)
+                {
+                    _contexts.TryRemove(KeyValuePair.Create(key, entry));
+                }
             }
         }
 
