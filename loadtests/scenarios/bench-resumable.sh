@@ -84,6 +84,12 @@ overhead edge-only http://127.0.0.1:19080 http://127.0.0.1:19280
 overhead edge-core-plain http://127.0.0.1:19082 http://127.0.0.1:19280
 overhead resumable-vs-plain http://127.0.0.1:19081 http://127.0.0.1:19082
 
+# Who decided: with QUOTA_STORE=redis the cores decide what they hold a key context for, auth-quota the rest.
+for service in core-res:19180 core-plain:19181 auth-quota:19380; do
+  decided=$(curl -fsS "http://127.0.0.1:${service#*:}/metrics" | awk '/^aicdn_quota_decisions_total/ { n += $NF } END { print n + 0 }')
+  log "quota decisions made by ${service%:*}: $decided"
+done
+
 held() { # label edge-port core-group
   log "streams $1: $STREAMS held ${HOLD}s"
   dotnet "$tool" streams -t "http://127.0.0.1:$2" -n "$STREAMS" --open-rate 300 --hold "$HOLD" --token-interval-ms 5000 \
