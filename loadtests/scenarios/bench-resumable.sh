@@ -52,7 +52,14 @@ store_env=()
 if [[ $QUOTA_STORE == redis ]]; then
   command -v redis-server >/dev/null || die "QUOTA_STORE=redis needs redis-server (apt-get install -y redis-server)"
   redis-server --port 19680 --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
-  echo "redis $!" >>"$RUN_DIR/pids"
+  redis_pid=$!
+  echo "redis $redis_pid" >>"$RUN_DIR/pids"
+  # Its own Redis or none: a leftover one on the port would carry another run's state.
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$redis_pid" 2>/dev/null || die "redis-server did not start (port 19680 taken? see $RUN_DIR/logs/redis.log)"
+    redis-cli -p 19680 ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
   store_env=(REDIS_URL=127.0.0.1:19680)
 fi
 start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY" "${store_env[@]}"

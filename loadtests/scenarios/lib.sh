@@ -49,26 +49,27 @@ load_key() {
 }
 
 # Stops the processes listed in a pids file ("group pid" lines): TERM, then KILL after 15 s.
-# Only those PIDs, and only while they still run the program they were started as.
+# Only those PIDs, and only while they still run a program the scripts start (dotnet, nginx, redis-server).
+STARTED_PROGRAMS='dotnet|nginx|redis-server'
 stop_pids() {
   local file="$1" group pid i alive
   [[ -f "$file" ]] || return 0
   while read -r group pid; do
     [[ -n "$pid" && -d "/proc/$pid" ]] || continue
-    if grep -qaE 'dotnet|nginx' "/proc/$pid/cmdline" 2>/dev/null; then
+    if grep -qaE "$STARTED_PROGRAMS" "/proc/$pid/cmdline" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
     fi
   done <"$file"
   for ((i = 0; i < 75; i++)); do
     alive=0
     while read -r group pid; do
-      [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE 'dotnet|nginx' "/proc/$pid/cmdline" 2>/dev/null && alive=1
+      [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE "$STARTED_PROGRAMS" "/proc/$pid/cmdline" 2>/dev/null && alive=1
     done <"$file"
     ((alive)) || break
     sleep 0.2
   done
   while read -r group pid; do
-    if [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE 'dotnet|nginx' "/proc/$pid/cmdline" 2>/dev/null; then
+    if [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE "$STARTED_PROGRAMS" "/proc/$pid/cmdline" 2>/dev/null; then
       log "killing $group $pid (did not stop on TERM)"
       kill -KILL "$pid" 2>/dev/null || true
     fi
