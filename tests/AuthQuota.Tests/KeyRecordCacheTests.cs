@@ -15,7 +15,7 @@ public sealed class KeyRecordCacheTests
     {
         var time = new FakeTimeProvider();
         var cache = Create(time, "127.0.0.1:6379");
-        cache.Set(s_key.Hash, s_key);
+        cache.Set(s_key.Hash, s_key, cache.BeginRead());
 
         Assert.True(cache.TryGet(s_key.Hash, out _));
         time.Advance(TimeSpan.FromMilliseconds(499));
@@ -28,9 +28,38 @@ public sealed class KeyRecordCacheTests
     public void Evict_CachedKey_Misses()
     {
         var cache = Create(new FakeTimeProvider(), "127.0.0.1:6379");
-        cache.Set(s_key.Hash, s_key);
+        cache.Set(s_key.Hash, s_key, cache.BeginRead());
 
         cache.Evict(s_key.Hash);
+
+        Assert.False(cache.TryGet(s_key.Hash, out _));
+    }
+
+    [Fact]
+    public void Set_ReadBeganBeforeAnEviction_NotStored()
+    {
+        var cache = Create(new FakeTimeProvider(), "127.0.0.1:6379");
+        var read = cache.BeginRead();
+
+        // The key changed (and was evicted) while the read was on its way: its answer may be the old record.
+        cache.Evict(s_key.Hash);
+        cache.Set(s_key.Hash, s_key, read);
+
+        Assert.False(cache.TryGet(s_key.Hash, out _));
+        cache.Set(s_key.Hash, s_key, cache.BeginRead());
+        Assert.True(cache.TryGet(s_key.Hash, out _));
+    }
+
+    [Fact]
+    public void Set_SlowRead_AgeCountsFromWhenTheReadBegan()
+    {
+        var time = new FakeTimeProvider();
+        var cache = Create(time, "127.0.0.1:6379");
+        var read = cache.BeginRead();
+        time.Advance(TimeSpan.FromMilliseconds(400));
+
+        cache.Set(s_key.Hash, s_key, read);
+        time.Advance(TimeSpan.FromMilliseconds(100));
 
         Assert.False(cache.TryGet(s_key.Hash, out _));
     }
@@ -39,7 +68,7 @@ public sealed class KeyRecordCacheTests
     public void Set_WithoutRedis_CachesNothing()
     {
         var cache = Create(new FakeTimeProvider(), null);
-        cache.Set(s_key.Hash, s_key);
+        cache.Set(s_key.Hash, s_key, cache.BeginRead());
 
         Assert.False(cache.Enabled);
         Assert.False(cache.TryGet(s_key.Hash, out _));

@@ -166,8 +166,9 @@ public sealed class QuotaDecider(
             return cached;
         }
 
+        var read = keyCache.BeginRead();
         var key = await keys.FindByHashAsync(keyHash, cancellationToken);
-        keyCache.Set(keyHash, key);
+        keyCache.Set(keyHash, key, read);
         lastKnown.Remember(keyHash, key);
         return key;
     }
