@@ -89,15 +89,17 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
     }
 
     /// <summary>
-    /// Subscribes to a channel (done when Redis has confirmed it); StackExchange.Redis subscribes again
-    /// by itself after a reconnect.
+    /// Subscribes to a channel (done when Redis has confirmed it); the handler sees messages one at a
+    /// time, in order. StackExchange.Redis subscribes again by itself after a reconnect.
     /// </summary>
     public async Task SubscribeAsync(string channel, Action<RedisValue> handler)
     {
         try
         {
             var multiplexer = await _connection.Value;
-            await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) => handler(message));
+            // A queue hands messages over one at a time, in the order Redis sent them.
+            var queue = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel));
+            queue.OnMessage(message => handler(message.Message));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

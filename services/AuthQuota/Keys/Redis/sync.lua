@@ -5,6 +5,8 @@
 -- ARGV[1] source name, ARGV[2] the key-change channel ('*' is announced in the same step),
 -- then (digest, id, record JSON) for every listed key
 -- Returns {written, removed}
+-- Announced first: should the script fail halfway, what it wrote is still announced.
+redis.call('PUBLISH', ARGV[2], '*')
 local keep = {}
 local written = 0
 for i = 3, #ARGV, 3 do
@@ -37,5 +39,4 @@ for _, digest in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     end
   end
 end
-redis.call('PUBLISH', ARGV[2], '*')
 return {written, removed}
