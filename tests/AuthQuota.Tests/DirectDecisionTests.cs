@@ -147,7 +147,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         // Ten seconds of silence (twenty short TTLs): the key's next call is still decided here, and
         // the context, used past the short TTL, is refreshed in the background.
         var taken = core.Direct.ContextTimestamp(hash);
-        cluster.Time.Advance(TimeSpan.FromSeconds(10));
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(10));
         var before = core.DirectDecisions;
         Assert.True((await core.AuthorizeAsync(Key)).Allowed);
         Assert.Equal(before + 1, core.DirectDecisions);
@@ -158,13 +158,13 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     [Fact]
     public async Task LongLivedContext_KeyDisabledThroughAdminApi_DroppedAtOnceAndRefused()
     {
-        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), replicas: 2);
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
         var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"long-lived"}""");
         await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
         var hash = await LongLivedContextAsync(cluster, core, key);
 
-        // Disabled through the other replica; no time passes: the announcement alone drops the context.
-        using var disable = await cluster[1].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
+        // No time passes: the announcement alone drops the context.
+        using var disable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
         disable.EnsureSuccessStatusCode();
         await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the change drops the context");
 
@@ -192,6 +192,8 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.All(decisions.Skip(1), d => Assert.Equal("rate_limit_exceeded", d.Error!.Code));
 
         // A context fetched right after a change lives only the short TTL (auth-quota's caches may lag).
+        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ContextTimestamp(hash) is not null, TimeSpan.FromSeconds(30), "the refetched context is held");
+        Assert.True(core.Direct.HasUsableContext(hash));
         Assert.False(core.Direct.IsLongLived(hash));
 
         using var delete = await cluster[0].AdminAsync(HttpMethod.Delete, $"/admin/keys/{id}");
@@ -203,14 +205,15 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
-    public async Task SubscriptionLinkKilled_ContextsFallBackToTheShortTtl_UntilTheLinkIsConfirmedAgain()
+    public async Task SubscriptionLinkKilled_KeyDisabledMeanwhile_RefusedWithinOneSecond_ThenTrustedAgain()
     {
         await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
         var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"deaf"}""");
         await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
         var hash = await LongLivedContextAsync(cluster, core, key);
 
-        // Kill only this core's subscription connection: changes made now could go unheard.
+        // Kill only this core's subscription connection and disable the key at once: the
+        // announcement may be lost. Whether it is or not, the key is refused within a second.
         var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         core.Redis.SubscriptionLost += () => lost.TrySetResult();
         await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true"))
@@ -220,26 +223,65 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
             await server.ClientKillAsync(id: subscriber.Id);
         }
 
+        using (var disable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}"""))
+        {
+            disable.EnsureSuccessStatusCode();
+        }
+
         await lost.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var step = 0; step < 4; step++)
+        {
+            cluster.Time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(100);
+        }
 
-        // Whether or not the link is already back and confirmed, the context held from before is not
-        // trusted past the short TTL (confirming the link again drops it).
-        cluster.Time.Advance(TimeSpan.FromMilliseconds(501));
-        Assert.False(core.Direct.HasUsableContext(hash));
+        Assert.Equal("api_key_disabled", (await core.AuthorizeAsync(key)).Error!.Code);
 
-        // The link comes back by itself; the core trusts it again only after its probe came through.
-        for (var i = 0; i < 120 && !core.Direct.HearsKeyChanges; i++)
+        // The link comes back by itself and its probes come through again: contexts live long again.
+        using (var enable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":true}"""))
+        {
+            enable.EnsureSuccessStatusCode();
+        }
+
+        for (var i = 0; i < 120 && !(core.Direct.HearsKeyChanges && core.Direct.ProbeSettled); i++)
         {
             await Task.Delay(250);
             cluster.Time.Advance(TimeSpan.FromMilliseconds(250));
         }
 
         Assert.True(core.Direct.HearsKeyChanges, "the subscription was confirmed again");
-        hash = await LongLivedContextAsync(cluster, core, key);
-        using var disable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
-        disable.EnsureSuccessStatusCode();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "a change after the reconnect drops the context");
-        Assert.Equal("api_key_disabled", (await core.AuthorizeAsync(key)).Error!.Code);
+        await LongLivedContextAsync(cluster, core, key);
+    }
+
+    [Fact]
+    public async Task ProbeNotBackWithinItsLease_ContextsFallBackToTheShortTtl()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, Key);
+
+        // Stop this core's subscription from hearing anything (as a silently dead link would) without
+        // any failure event: its probes stop coming back, and within the lease the trust ends.
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true"))
+        {
+            var server = admin.GetServer(admin.GetEndPoints()[0]);
+            await server.ExecuteAsync("CLIENT", "PAUSE", "100000", "WRITE");
+            try
+            {
+                for (var step = 0; step < 4 && core.Direct.HearsKeyChanges; step++)
+                {
+                    cluster.Time.Advance(TimeSpan.FromMilliseconds(250));
+                    await Task.Delay(100);
+                }
+
+                Assert.False(core.Direct.HearsKeyChanges);
+                Assert.False(core.Direct.HasUsableContext(hash));
+            }
+            finally
+            {
+                await server.ExecuteAsync("CLIENT", "UNPAUSE");
+            }
+        }
     }
 
     [Fact]
@@ -249,12 +291,12 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
         var hash = await LongLivedContextAsync(cluster, core, Key);
 
-        cluster.Time.Advance(TimeSpan.FromSeconds(59));
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(59));
         Assert.True(core.Direct.HasUsableContext(hash));
         Assert.NotNull(core.Direct.ContextTimestamp(hash));
 
         // Past the 60 s maximum age and the next 30 s sweep, the entry is gone without the key being called.
-        cluster.Time.Advance(TimeSpan.FromSeconds(31));
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(31));
         Assert.Null(core.Direct.ContextTimestamp(hash));
     }
 
@@ -354,10 +396,17 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         var hash = ApiKeyHash.Compute(key);
         Assert.True((await core.PrimeAsync(key)).Allowed);
         await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.HearsKeyChanges, TimeSpan.FromSeconds(30), "the core hears key changes");
-        cluster.Time.Advance(TimeSpan.FromSeconds(2.1));
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(2.1));
         Assert.True((await core.AuthorizeAsync(key)).Allowed);
         await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.IsLongLived(hash), TimeSpan.FromSeconds(30), "the core holds a long-lived context");
         return hash;
+    }
+
+    /// <summary>Advances the fake clock once the core's probe is back (advancing past an outstanding probe's lease would end the trust).</summary>
+    private static async Task AdvanceAsync(QuotaCluster cluster, CoreDecider core, TimeSpan by)
+    {
+        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ProbeSettled, TimeSpan.FromSeconds(30), "the core's probe is back");
+        cluster.Time.Advance(by);
     }
 
     private static async Task<JsonElement> ErrorOf(HttpResponseMessage response) =>

@@ -43,8 +43,10 @@ public sealed partial class DirectQuota : IDisposable
     private static readonly TimeSpan s_settleTime = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan s_sweepEvery = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan s_probeEvery = TimeSpan.FromSeconds(1);
-    private const int MaxProbes = 60;
+    private static readonly TimeSpan s_probeEvery = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a probe may be out before changes count as possibly unheard (so a silent link ends trust within 250 + 500 ms).</summary>
+    private static readonly TimeSpan s_probeLease = TimeSpan.FromMilliseconds(500);
 
     private readonly RedisConnection _redis;
     private readonly CoreRelayMetrics _metrics;
@@ -90,7 +92,13 @@ public sealed partial class DirectQuota : IDisposable
     }
 
     /// <summary>Whether this core hears key changes now (its subscription delivered its own probe since the link last dropped).</summary>
-    internal bool HearsKeyChanges => Volatile.Read(ref _trustFrom) != long.MaxValue && _store is { } store && store.Prefix == _listenPrefix;
+    internal bool HearsKeyChanges =>
+        Volatile.Read(ref _trustFrom) != long.MaxValue
+        && (_probe is not { } probe || probe.Arrived.Task.IsCompleted || _time.GetElapsedTime(probe.SentAt) < s_probeLease)
+        && _store is { } store && store.Prefix == _listenPrefix;
+
+    /// <summary>Whether no probe is out (for tests on a fake clock: advance it only then, or the probe times out).</summary>
+    internal bool ProbeSettled => _probe is not { } probe || probe.Arrived.Task.IsCompleted;
 
     /// <summary>
     /// The context to decide with for this key, or null (ask auth-quota). <paramref name="refresh"/>
@@ -152,13 +160,17 @@ public sealed partial class DirectQuota : IDisposable
             // while a change to this key was settling, gets the short TTL.
             // Under the lock the change handler takes, so a change announced while this is stored
             // either finds the entry (and drops it) or is seen here.
+            // A fetch that took longer than the settle time may have outlived its key's change mark,
+            // so it is not trusted either. The context's age counts from when its fetch began.
+            var now = _time.GetTimestamp();
             var started = _refreshing.TryGetValue(keyHash, out var at) ? at : long.MinValue;
             lock (_trustLock)
             {
-                var announced = started >= _trustFrom && (!_settling.TryGetValue(keyHash, out var until) || started >= until);
+                var announced = started >= _trustFrom && now - started < _settleTicks
+                    && (!_settling.TryGetValue(keyHash, out var until) || started >= until);
                 if (_contexts.ContainsKey(keyHash) || _contexts.Count < MaxContexts)
                 {
-                    _contexts[keyHash] = new Entry(context, _time.GetTimestamp(), announced);
+                    _contexts[keyHash] = new Entry(context, started == long.MinValue ? now : started, announced);
                 }
             }
         }
@@ -313,9 +325,12 @@ public sealed partial class DirectQuota : IDisposable
     private TimeSpan Lifetime(Entry entry) => entry.Announced && HearsKeyChanges ? _maxAge : _ttl;
 
     /// <summary>
-    /// Subscribes to the store's key-change channel (once) and confirms the subscription delivers by
-    /// publishing a probe to it until the probe comes back; only then are contexts trusted to live long.
-    /// Runs once at a time; a link that comes back starts it again.
+    /// Subscribes to the store's key-change channel and, for as long as this core runs, publishes a
+    /// probe to it every <see cref="s_probeEvery"/>. Messages come through one at a time in the order
+    /// Redis sent them, so a probe that came back means every change published before it was handled.
+    /// Long-lived contexts are trusted only while the newest probe is back or younger than
+    /// <see cref="s_probeLease"/>: a subscription that dies silently (no failure event) ends the
+    /// trust within that lease, and a probe that comes back after any gap starts it afresh.
     /// </summary>
     private async Task ListenAsync()
     {
@@ -325,45 +340,50 @@ public sealed partial class DirectQuota : IDisposable
         }
 
         var channel = KeyChangeChannel.Name(prefix);
-        try
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
         {
-            if (!_subscribed)
+            try
             {
-                await _redis.SubscribeAsync(channel, OnMessage);
-                _subscribed = true;
-            }
+                if (!_subscribed)
+                {
+                    await _redis.SubscribeAsync(channel, OnMessage);
+                    _subscribed = true;
+                }
 
-            for (var attempt = 0; attempt < MaxProbes; attempt++)
-            {
-                var probe = new Probe(KeyChangeChannel.ProbePrefix + Guid.NewGuid().ToString("N"), Volatile.Read(ref _linkGeneration));
+                var probe = new Probe(KeyChangeChannel.ProbePrefix + Guid.NewGuid().ToString("N"), Volatile.Read(ref _linkGeneration), _time.GetTimestamp());
                 _probe = probe;
                 await _redis.ExecuteAsync("key_probe", db => db.PublishAsync(RedisChannel.Literal(channel), probe.Token));
                 try
                 {
-                    await probe.Arrived.Task.WaitAsync(s_probeEvery, _time, _stopping.Token);
-                    return;
+                    await probe.Arrived.Task.WaitAsync(s_probeLease, _time, token);
                 }
                 catch (TimeoutException)
                 {
-                    // Not re-subscribed yet (or the probe was lost): send another.
+                    Distrust(LogProbeUnanswered);
                 }
             }
+            catch (QuotaStoreUnavailableException)
+            {
+                Distrust(LogProbeUnanswered);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
 
-            LogProbeUnanswered(_logger, channel, _ttl);
-        }
-        catch (QuotaStoreUnavailableException)
-        {
-            // Redis is down; the link coming back starts this again. Contexts live the short TTL meanwhile.
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            Volatile.Write(ref _listening, 0);
+            try
+            {
+                await Task.Delay(s_probeEvery, _time, token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -405,9 +425,10 @@ public sealed partial class DirectQuota : IDisposable
         }
     }
 
-    /// <summary>The probe came back: changes are heard from now on.</summary>
+    /// <summary>A probe came back: changes are heard. After a gap (or at first) that starts the trust afresh.</summary>
     private void Trust(Probe probe)
     {
+        bool fresh;
         lock (_trustLock)
         {
             if (probe.Generation != _linkGeneration)
@@ -415,25 +436,34 @@ public sealed partial class DirectQuota : IDisposable
                 return;
             }
 
-            var settled = _time.GetTimestamp() + _settleTicks;
-            _trustFrom = _trustFrom == long.MaxValue ? settled : Math.Max(_trustFrom, settled);
-
-            // Long-lived contexts held from before the link dropped may have missed a change; the
-            // others live the short TTL anyway.
-            foreach (var (key, entry) in _contexts)
+            fresh = _trustFrom == long.MaxValue;
+            if (fresh)
             {
-                if (entry.Announced)
+                _trustFrom = _time.GetTimestamp() + _settleTicks;
+
+                // Long-lived contexts held from before the gap may have missed a change; the others
+                // live the short TTL anyway.
+                foreach (var (key, entry) in _contexts)
                 {
-                    _contexts.TryRemove(KeyValuePair.Create(key, entry));
+                    if (entry.Announced)
+                    {
+                        _contexts.TryRemove(KeyValuePair.Create(key, entry));
+                    }
                 }
             }
         }
 
         probe.Arrived.TrySetResult();
-        LogListening(_logger, KeyChangeChannel.Name(_listenPrefix!), _maxAge);
+        if (fresh)
+        {
+            LogListening(_logger, KeyChangeChannel.Name(_listenPrefix!), _maxAge);
+        }
     }
 
-    private void OnLinkLost()
+    private void OnLinkLost() => Distrust(LogDeaf);
+
+    /// <summary>Changes may go unheard from now on: long-lived contexts fall back to the short TTL until a probe comes back.</summary>
+    private void Distrust(Action<ILogger, TimeSpan> log)
     {
         bool wasTrusted;
         lock (_trustLock)
@@ -445,7 +475,7 @@ public sealed partial class DirectQuota : IDisposable
 
         if (wasTrusted)
         {
-            LogDeaf(_logger, _ttl);
+            log(_logger, _ttl);
         }
     }
 
@@ -495,13 +525,13 @@ public sealed partial class DirectQuota : IDisposable
     private static partial void LogDeaf(ILogger logger, TimeSpan ttl);
 
     [LoggerMessage(EventId = 24, EventName = "DirectQuotaProbeUnanswered", Level = LogLevel.Warning,
-        Message = "The subscription to {Channel} never delivered this core's probe; key contexts live {Ttl} until the link is restored.")]
-    private static partial void LogProbeUnanswered(ILogger logger, string channel, TimeSpan ttl);
+        Message = "A probe on the key-change channel did not come back in time, so key changes may go unheard: key contexts live {Ttl} until one does.")]
+    private static partial void LogProbeUnanswered(ILogger logger, TimeSpan ttl);
 
     /// <summary>A held context; <paramref name="Announced"/>: any change to it after its fetch would have been heard.</summary>
     private sealed record Entry(KeyContext Context, long Timestamp, bool Announced);
 
-    private sealed record Probe(string Token, long Generation)
+    private sealed record Probe(string Token, long Generation, long SentAt)
     {
         public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -10,9 +10,10 @@ public sealed record KeyContextRequest([property: JsonPropertyName("key_hash")] 
 /// <summary>
 /// Everything a decision for one key needs besides the counters, as auth-quota knows it now: the
 /// key's record (no secret: the id, tenant, state and limits), its tenant's limits, the reservation
-/// TTL, and which store (prefix and id) the counters live in. core-relay keeps it for at most its
-/// <c>KeyContextTtl</c> (under a second), so a change made through the admin API reaches every core
-/// within a second; counters are never cached.
+/// TTL, and which store (prefix and id) the counters live in. core-relay keeps it for its
+/// <c>KeyContextTtl</c> (under a second), or up to <c>KeyContextMaxAge</c> while it hears key
+/// changes on Redis (a change drops it at once), so a change made through the admin API reaches
+/// every core within a second; counters are never cached.
 /// </summary>
 public sealed record KeyContext(
     [property: JsonPropertyName("key_id")] string KeyId,
