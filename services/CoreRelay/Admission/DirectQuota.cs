@@ -86,8 +86,7 @@ public sealed partial class DirectQuota : IDisposable
         _ttl = options.Value.KeyContextTtl;
         _maxAge = options.Value.KeyContextMaxAge;
         _settleTicks = (long)(s_settleTime.TotalSeconds * time.TimestampFrequency);
-        _redis.SubscriptionLost += OnLinkLost;
-        _redis.SubscriptionRestored += OnLinkBack;
+        _redis.AnyLinkLost += OnLinkLost;
         _sweep = time.CreateTimer(_ => Sweep(), null, s_sweepEvery, s_sweepEvery);
     }
 
@@ -155,13 +154,11 @@ public sealed partial class DirectQuota : IDisposable
                 store.ReservationTtl = TimeSpan.FromMilliseconds(context.ReservationTtlMs);
             }
 
-            // Long-lived only if every change this context could have missed was heard after the
-            // fetch started: a fetch of unknown start, or begun before the link was trusted or
-            // while a change to this key was settling, gets the short TTL.
-            // Under the lock the change handler takes, so a change announced while this is stored
-            // either finds the entry (and drops it) or is seen here.
-            // A fetch that took longer than the settle time may have outlived its key's change mark,
-            // so it is not trusted either. The context's age counts from when its fetch began.
+            // Long-lived only if every change this context could have missed was heard after its
+            // fetch began: not for a fetch of unknown start, begun before trust or while a change to
+            // this key was settling, or slower than the settle time (it may have outlived the change
+            // mark). Under the change handler's lock, so a change announced meanwhile either finds
+            // the entry or is seen here. The age counts from when the fetch began.
             var now = _time.GetTimestamp();
             var started = _refreshing.TryGetValue(keyHash, out var at) ? at : long.MinValue;
             lock (_trustLock)
@@ -315,8 +312,7 @@ public sealed partial class DirectQuota : IDisposable
 
     public void Dispose()
     {
-        _redis.SubscriptionLost -= OnLinkLost;
-        _redis.SubscriptionRestored -= OnLinkBack;
+        _redis.AnyLinkLost -= OnLinkLost;
         _sweep.Dispose();
         _stopping.Cancel();
         _stopping.Dispose();
@@ -476,14 +472,6 @@ public sealed partial class DirectQuota : IDisposable
         if (wasTrusted)
         {
             log(_logger, _ttl);
-        }
-    }
-
-    private void OnLinkBack()
-    {
-        if (_listenPrefix is not null)
-        {
-            _ = ListenAsync();
         }
     }
 

@@ -50,13 +50,14 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
     /// messages published from then on may be lost, so whoever relies on them must stop trusting what
     /// they would have invalidated until it has seen its subscription deliver again.
     /// </summary>
-    public event Action? SubscriptionLost;
+    public event Action? AnyLinkLost;
 
     /// <summary>
-    /// Raised when any link to Redis is back. StackExchange.Redis re-subscribes by itself, but not
-    /// necessarily before this is raised: listeners that need to know should probe their channel.
+    /// Raised when any link to Redis (interactive or subscription) is back. StackExchange.Redis
+    /// re-subscribes by itself, but not necessarily before this is raised: listeners that need to
+    /// know should probe their channel.
     /// </summary>
-    public event Action? SubscriptionRestored;
+    public event Action? AnyLinkRestored;
 
     public string KeyPrefix { get; }
 
@@ -155,7 +156,7 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
                 LogConnectionFailed(_logger, e.EndPoint?.ToString(), e.FailureType.ToString());
             }
 
-            SubscriptionLost?.Invoke();
+            AnyLinkLost?.Invoke();
         };
         multiplexer.ConnectionRestored += (_, e) =>
         {
@@ -165,7 +166,7 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
                 Restored?.Invoke();
             }
 
-            SubscriptionRestored?.Invoke();
+            AnyLinkRestored?.Invoke();
         };
         if (!multiplexer.IsConnected)
         {

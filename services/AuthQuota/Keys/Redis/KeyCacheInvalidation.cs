@@ -13,16 +13,14 @@ public sealed partial class KeyCacheInvalidation(RedisConnection redis, KeyRecor
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        redis.Restored += OnRestored;
-        redis.SubscriptionRestored += cache.Clear;
+        redis.AnyLinkRestored += OnRestored;
         _ = SubscribeAsync();
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        redis.Restored -= OnRestored;
-        redis.SubscriptionRestored -= cache.Clear;
+        redis.AnyLinkRestored -= OnRestored;
         return Task.CompletedTask;
     }
 
