@@ -164,9 +164,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         var hash = await LongLivedContextAsync(cluster, core, key);
 
         // No time passes: the announcement alone drops the context.
-        using var disable = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
-        disable.EnsureSuccessStatusCode();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the change drops the context");
+        await ChangeKeyAsync(cluster, core, hash, HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
 
         var refused = await core.AuthorizeAsync(key);
         Assert.False(refused.Allowed);
@@ -184,9 +182,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
 
         // The setup's second call is still in the bucket (the first drained at 1,000/min over the
         // 2.1 s between them); a limit of 2 leaves room for exactly one more.
-        using var lower = await cluster[0].AdminAsync(HttpMethod.Patch, $"/admin/keys/{id}", """{"limits":{"requests_per_minute":2}}""");
-        lower.EnsureSuccessStatusCode();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the change drops the context");
+        await ChangeKeyAsync(cluster, core, hash, HttpMethod.Patch, $"/admin/keys/{id}", """{"limits":{"requests_per_minute":2}}""");
         var decisions = new[] { await core.AuthorizeAsync(key), await core.AuthorizeAsync(key), await core.AuthorizeAsync(key) };
         Assert.Equal([true, false, false], decisions.Select(d => d.Allowed));
         Assert.All(decisions.Skip(1), d => Assert.Equal("rate_limit_exceeded", d.Error!.Code));
@@ -196,9 +192,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.True(core.Direct.HasUsableContext(hash));
         Assert.False(core.Direct.IsLongLived(hash));
 
-        using var delete = await cluster[0].AdminAsync(HttpMethod.Delete, $"/admin/keys/{id}");
-        delete.EnsureSuccessStatusCode();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the deletion drops the context");
+        await ChangeKeyAsync(cluster, core, hash, HttpMethod.Delete, $"/admin/keys/{id}");
         var gone = await core.AuthorizeAsync(key);
         Assert.Equal(401, gone.Status);
         Assert.Equal("invalid_api_key", gone.Error!.Code);
@@ -215,8 +209,8 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         // Kill only this core's subscription connection and disable the key at once: the
         // announcement may be lost. Whether it is or not, the key is refused within a second.
         var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        core.Redis.SubscriptionLost += () => lost.TrySetResult();
-        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true"))
+        core.Redis.AnyLinkLost += () => lost.TrySetResult();
+        await using (var admin = await AdminConnectionAsync())
         {
             var server = admin.GetServer(admin.GetEndPoints()[0]);
             var subscriber = (await server.ClientListAsync()).Single(c => c.Name == CoreDecider.ClientName && c.SubscriptionCount > 0);
@@ -262,7 +256,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
 
         // Stop this core's subscription from hearing anything (as a silently dead link would) without
         // any failure event: its probes stop coming back, and within the lease the trust ends.
-        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true"))
+        await using (var admin = await AdminConnectionAsync())
         {
             var server = admin.GetServer(admin.GetEndPoints()[0]);
             await server.ExecuteAsync("CLIENT", "PAUSE", "100000", "WRITE");
@@ -401,6 +395,17 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.IsLongLived(hash), TimeSpan.FromSeconds(30), "the core holds a long-lived context");
         return hash;
     }
+
+    /// <summary>Changes a key through the admin API and waits until the announcement has dropped the core's context for it.</summary>
+    private static async Task ChangeKeyAsync(QuotaCluster cluster, CoreDecider core, string hash, HttpMethod method, string path, string? json = null)
+    {
+        using var response = await cluster[0].AdminAsync(method, path, json);
+        response.EnsureSuccessStatusCode();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), $"{method} {path} drops the context");
+    }
+
+    /// <summary>A connection allowed to run CLIENT commands, to break this core's link in tests.</summary>
+    private Task<ConnectionMultiplexer> AdminConnectionAsync() => ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true");
 
     /// <summary>Advances the fake clock once the core's probe is back (advancing past an outstanding probe's lease would end the trust).</summary>
     private static async Task AdvanceAsync(QuotaCluster cluster, CoreDecider core, TimeSpan by)
