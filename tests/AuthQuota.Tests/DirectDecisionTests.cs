@@ -199,6 +199,40 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task LongLivedContexts_KeysFileLowersTheirTenantsLimit_EveryContextDroppedAtOnce()
+    {
+        const string second = "sk-aicdn-direct-key-0002";
+        var directory = Directory.CreateTempSubdirectory("aicdn-keys-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "keys.yaml");
+            string Yaml(long tenantRpm) =>
+                $"tenants:\n  acme:\n    requests_per_minute: {tenantRpm}\nkeys:\n  - key: {Key}\n    tenant: acme\n  - key: {second}\n    tenant: acme\n";
+            await File.WriteAllTextAsync(file, Yaml(1000));
+            await using var cluster = await QuotaCluster.StartAsync(redis.Server, new Dictionary<string, string?> { ["AuthQuota:KeysFile"] = file });
+            await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+            var hashes = new[] { await LongLivedContextAsync(cluster, core, Key), await LongLivedContextAsync(cluster, core, second) };
+
+            // Only the tenant's limit changes, which no key record carries: the file's sync announces
+            // '*', and no time passes on the core's clock while it drops both contexts.
+            await File.WriteAllTextAsync(file, Yaml(2));
+            await AiCdn.Testing.Wait.UntilAsync(() => hashes.All(h => !core.Direct.HasUsableContext(h)), TimeSpan.FromSeconds(30), "the file's new tenant limit drops every context");
+
+            // The tenant's bucket holds the last call (the earlier ones drained at 1,000/min over the
+            // 2.1 s steps), so the new limit of 2 lets one more through and refuses the next; with
+            // the old contexts (1,000/min) both would pass.
+            var decisions = new[] { await core.AuthorizeAsync(Key), await core.AuthorizeAsync(second) };
+            Assert.Equal([true, false], decisions.Select(d => d.Allowed));
+            Assert.Equal("rate_limit_exceeded", decisions[1].Error!.Code);
+            Assert.Contains("on tenant acme", decisions[1].Error!.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task SubscriptionLinkKilled_KeyDisabledMeanwhile_RefusedWithinOneSecond_ThenTrustedAgain()
     {
         await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));

@@ -79,7 +79,7 @@ public sealed class InMemoryKeyStore : IKeyStore
         }
     }
 
-    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
+    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -104,7 +104,8 @@ public sealed class InMemoryKeyStore : IKeyStore
                 removed++;
             }
 
-            return ValueTask.FromResult(new KeySyncResult(keys.Count, removed));
+            // One process: nobody else holds a copy to be told about the change.
+            return ValueTask.FromResult(new KeySyncResult(keys.Count, removed, Announced: false));
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Threading.Channels;
 using AiCdn.AuthQuota.Keys.File;
 using AiCdn.AuthQuota.Storage;
@@ -129,19 +131,19 @@ public sealed partial class KeySourceSync : BackgroundService
         {
             if (_apiKeysSyncedIn != generation)
             {
-                var result = await _store.SyncSourceAsync(KeySources.ApiKeys, _apiKeys, cancellationToken);
+                var result = await _store.SyncSourceAsync(KeySources.ApiKeys, _apiKeys, SettingsDigest(), cancellationToken);
                 _apiKeysSyncedIn = generation;
-                LogSynced(_logger, "API_KEYS", result.Written, result.Removed);
+                LogSynced(_logger, "API_KEYS", result.Written, result.Removed, result.Announced);
             }
 
             if (_fileSyncedIn != generation)
             {
                 var keys = _file?.Keys ?? [];
-                var result = await _store.SyncSourceAsync(KeySources.File, keys, cancellationToken);
+                var result = await _store.SyncSourceAsync(KeySources.File, keys, SettingsDigest(), cancellationToken);
                 _fileSyncedIn = generation;
                 if (_file is not null)
                 {
-                    LogSynced(_logger, _options.KeysFile!, result.Written, result.Removed);
+                    LogSynced(_logger, _options.KeysFile!, result.Written, result.Removed, result.Announced);
                 }
             }
 
@@ -220,6 +222,25 @@ public sealed partial class KeySourceSync : BackgroundService
         _wake.Writer.TryWrite(true);
     }
 
+    /// <summary>
+    /// Identifies what this replica puts in a key's context besides the key's record: its tenants'
+    /// limits (configuration and keys file) and the reservation TTL. A sync announces a change when
+    /// this differs from the last sync's, so cores drop contexts built from other settings.
+    /// </summary>
+    private string SettingsDigest()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"reservation-ttl-ms {(long)_options.ReservationTtl.TotalMilliseconds}\n");
+        foreach (var (name, limits) in _tenants.All.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            // Length-prefixed: a tenant name may hold any character.
+            text.Append(CultureInfo.InvariantCulture,
+                $"tenant {name.Length}:{name} {limits.RequestsPerMinute} {limits.TokensPerMinute} {limits.TokensPerDay} {limits.MaxConcurrentStreams}\n");
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
     private void Remember(IEnumerable<ApiKeyRecord> keys)
     {
         foreach (var key in keys)
@@ -228,8 +249,8 @@ public sealed partial class KeySourceSync : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only).")]
-    private static partial void LogSynced(ILogger logger, string source, int written, int removed);
+    [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only); store changed and announced: {Announced}.")]
+    private static partial void LogSynced(ILogger logger, string source, int written, int removed, bool announced);
 
     [LoggerMessage(EventId = 11, EventName = "KeysSyncDeferred", Level = LogLevel.Warning, Message = "The quota store is unavailable; declarative keys will be written when it answers.")]
     private static partial void LogSyncDeferred(ILogger logger);

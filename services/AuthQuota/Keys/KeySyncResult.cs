@@ -1,4 +1,8 @@
 namespace AiCdn.AuthQuota.Keys;
 
-/// <summary>What a declarative source's sync did: keys written and keys removed (no longer listed).</summary>
-public readonly record struct KeySyncResult(int Written, int Removed);
+/// <summary>
+/// What a declarative source's sync did: keys written, keys removed (no longer listed), and whether
+/// the store changed and the change was announced to the other replicas and the cores (a sync that
+/// finds everything as it was announces nothing).
+/// </summary>
+public readonly record struct KeySyncResult(int Written, int Removed, bool Announced);
