@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AiCdn.Common.Quota;
+using AiCdn.AuthQuota.Keys;
+using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.Common.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 namespace AiCdn.AuthQuota.Tests;
@@ -196,6 +200,38 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         var gone = await core.AuthorizeAsync(key);
         Assert.Equal(401, gone.Status);
         Assert.Equal("invalid_api_key", gone.Error!.Code);
+    }
+
+    [Fact]
+    public async Task ContextFetchedBeforeAChangeAndAnsweredAfterIt_NotHeld_NextCallRefused()
+    {
+        GatedKeyStore? gated = null;
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), services: s =>
+            s.Replace(ServiceDescriptor.Singleton<IKeyStore>(sp => gated = new GatedKeyStore(ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)))));
+        var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"raced"}""");
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, key);
+
+        // Past half the short TTL the next call refreshes the context in the background, and past
+        // auth-quota's KeyCacheTtl that refresh reads the record from Redis: it reads it (enabled)
+        // and is held there.
+        gated!.Arm();
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(0.6));
+        Assert.True((await core.AuthorizeAsync(key)).Allowed);
+        await gated.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(core.Direct.IsFetching(hash));
+
+        // The key is disabled while that read is out; then the read answers with the old record.
+        await ChangeKeyAsync(cluster, core, hash, HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
+        gated.Release();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
+
+        // The core heard the change after the fetch began: the stale context is not held, so the next
+        // call goes to auth-quota and no fake time has to pass for the disable to hold.
+        Assert.False(core.Direct.HasUsableContext(hash));
+        var refused = await core.AuthorizeAsync(key);
+        Assert.Equal(401, refused.Status);
+        Assert.Equal("api_key_disabled", refused.Error!.Code);
     }
 
     [Fact]

@@ -57,17 +57,23 @@ public sealed partial class DirectQuota : IDisposable
     private readonly long _settleTicks;
     private readonly ConcurrentDictionary<string, Entry> _contexts = new(StringComparer.Ordinal);
 
-    /// <summary>Keys whose context is being fetched, and when the fetch started.</summary>
-    private readonly ConcurrentDictionary<string, long> _refreshing = new(StringComparer.Ordinal);
+    /// <summary>Keys whose context is being fetched, when the fetch started and how many changes had been heard then.</summary>
+    private readonly ConcurrentDictionary<string, Fetch> _refreshing = new(StringComparer.Ordinal);
 
     /// <summary>Keys changed recently, and until when contexts fetched for them are short-lived.</summary>
-    private readonly ConcurrentDictionary<string, long> _settling = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Change> _settling = new(StringComparer.Ordinal);
 
     private readonly Lock _trustLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _sweep;
     private volatile VerifiedStore? _store;
     private volatile Rejected? _rejected;
+
+    /// <summary>Changes heard so far (under the trust lock): orders a change against a fetch without relying on the clock.</summary>
+    private long _changesHeard;
+
+    /// <summary>The number of the last '*' (every key changed) heard.</summary>
+    private long _allChanged = -1;
 
     /// <summary>Contexts fetched from this timestamp on may live long; long.MaxValue while changes may go unheard.</summary>
     private long _trustFrom = long.MaxValue;
@@ -121,7 +127,7 @@ public sealed partial class DirectQuota : IDisposable
             }
         }
 
-        refresh = age >= _ttl / 2 && _refreshing.TryAdd(keyHash, _time.GetTimestamp());
+        refresh = age >= _ttl / 2 && _refreshing.TryAdd(keyHash, new Fetch(_time.GetTimestamp(), Interlocked.Read(ref _changesHeard)));
         return usable;
     }
 
@@ -131,6 +137,9 @@ public sealed partial class DirectQuota : IDisposable
 
     /// <summary>Whether the held context for this key may live <see cref="CoreRelayOptions.KeyContextMaxAge"/> now (for tests and diagnostics).</summary>
     internal bool IsLongLived(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) && entry.Announced && HearsKeyChanges;
+
+    /// <summary>Whether this key's context is being fetched now (for tests and diagnostics).</summary>
+    internal bool IsFetching(string keyHash) => _refreshing.ContainsKey(keyHash);
 
     /// <summary>When the held context for this key was taken (a <see cref="TimeProvider"/> timestamp), or null; for tests and diagnostics.</summary>
     internal long? ContextTimestamp(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) ? entry.Timestamp : null;
@@ -154,17 +163,25 @@ public sealed partial class DirectQuota : IDisposable
                 store.ReservationTtl = TimeSpan.FromMilliseconds(context.ReservationTtlMs);
             }
 
-            // Long-lived only if every change this context could have missed was heard after its
+            // Not held at all when a change to this key (or '*') was heard after the fetch began: the
+            // context may predate it, and the key's next call asks auth-quota again. Otherwise
+            // long-lived only if every change this context could have missed was heard after its
             // fetch began: not for a fetch of unknown start, begun before trust or while a change to
             // this key was settling, or slower than the settle time (it may have outlived the change
             // mark). Under the change handler's lock, so a change announced meanwhile either finds
             // the entry or is seen here. The age counts from when the fetch began.
             var now = _time.GetTimestamp();
-            var started = _refreshing.TryGetValue(keyHash, out var at) ? at : long.MinValue;
+            var fetch = _refreshing.TryGetValue(keyHash, out var known) ? known : (Fetch?)null;
+            var started = fetch?.Started ?? long.MinValue;
             lock (_trustLock)
             {
+                if (fetch is { } f && ChangedSince(keyHash, f.ChangesHeard))
+                {
+                    return;
+                }
+
                 var announced = started >= _trustFrom && now - started < _settleTicks
-                    && (!_settling.TryGetValue(keyHash, out var until) || started >= until);
+                    && (!_settling.TryGetValue(keyHash, out var change) || started >= change.SettleUntil);
                 if (_contexts.ContainsKey(keyHash) || _contexts.Count < MaxContexts)
                 {
                     _contexts[keyHash] = new Entry(context, started == long.MinValue ? now : started, announced);
@@ -176,6 +193,10 @@ public sealed partial class DirectQuota : IDisposable
             _refreshing.TryRemove(keyHash, out _);
         }
     }
+
+    /// <summary>Whether a change to this key, or to every key, was heard after the first <paramref name="changesHeard"/> changes (call under the trust lock).</summary>
+    private bool ChangedSince(string keyHash, long changesHeard) =>
+        _allChanged > changesHeard || (_settling.TryGetValue(keyHash, out var change) && change.Number > changesHeard);
 
     /// <summary>The key no longer exists (or auth-quota could not say): forget its context.</summary>
     public void RefreshFailed(string keyHash, bool keyGone)
@@ -404,8 +425,10 @@ public sealed partial class DirectQuota : IDisposable
         var settleUntil = _time.GetTimestamp() + _settleTicks;
         lock (_trustLock)
         {
+            var number = Interlocked.Increment(ref _changesHeard);
             if (text == KeyChangeChannel.Everything)
             {
+                _allChanged = number;
                 if (_trustFrom != long.MaxValue)
                 {
                     _trustFrom = Math.Max(_trustFrom, settleUntil);
@@ -415,7 +438,7 @@ public sealed partial class DirectQuota : IDisposable
             }
             else
             {
-                _settling[text] = settleUntil;
+                _settling[text] = new Change(settleUntil, number);
                 _contexts.TryRemove(text, out _);
             }
         }
@@ -487,11 +510,11 @@ public sealed partial class DirectQuota : IDisposable
         }
 
         var now = _time.GetTimestamp();
-        foreach (var (key, until) in _settling)
+        foreach (var (key, change) in _settling)
         {
-            if (until <= now)
+            if (change.SettleUntil <= now)
             {
-                _settling.TryRemove(KeyValuePair.Create(key, until));
+                _settling.TryRemove(KeyValuePair.Create(key, change));
             }
         }
     }
@@ -515,6 +538,12 @@ public sealed partial class DirectQuota : IDisposable
     [LoggerMessage(EventId = 24, EventName = "DirectQuotaProbeUnanswered", Level = LogLevel.Warning,
         Message = "A probe on the key-change channel did not come back in time, so key changes may go unheard: key contexts live {Ttl} until one does.")]
     private static partial void LogProbeUnanswered(ILogger logger, TimeSpan ttl);
+
+    /// <summary>A context being fetched: when the fetch began, and how many changes had been heard by then.</summary>
+    private readonly record struct Fetch(long Started, long ChangesHeard);
+
+    /// <summary>A key's last change heard: until when contexts fetched for it are short-lived, and its number among all changes heard.</summary>
+    private readonly record struct Change(long SettleUntil, long Number);
 
     /// <summary>A held context; <paramref name="Announced"/>: any change to it after its fetch would have been heard.</summary>
     private sealed record Entry(KeyContext Context, long Timestamp, bool Announced);
