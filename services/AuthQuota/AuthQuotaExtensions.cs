@@ -38,6 +38,7 @@ public static class AuthQuotaExtensions
 
         builder.Services.AddSingleton<QuotaMetrics>();
         builder.Services.AddSingleton<TenantDirectory>();
+        builder.Services.AddSingleton<DecisionSettingsDigest>();
         builder.Services.AddSingleton<LastKnownKeys>();
         builder.Services.AddSingleton<KeyRecordCache>();
         builder.Services.AddSingleton<StoreFailover>();

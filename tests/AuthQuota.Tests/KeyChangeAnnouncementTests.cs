@@ -1,4 +1,5 @@
 using AiCdn.AuthQuota.Keys.Redis;
+using Microsoft.Extensions.Configuration;
 using StackExchange.Redis;
 
 namespace AiCdn.AuthQuota.Tests;
@@ -48,6 +49,24 @@ public sealed class KeyChangeAnnouncementTests(RedisFixture redis) : IClassFixtu
         {
             Assert.Empty(await MessagesUntilMarkerAsync(listener, channel, messages));
         }
+    }
+
+    [Fact]
+    public async Task ReservationTtlReloadedAtRunTime_SyncedAgainAndAnnounced()
+    {
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        await using var listener = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var channel = RedisChannel.Literal(KeyChangeChannel.Name(prefix));
+        var messages = await listener.GetSubscriber().SubscribeAsync(channel);
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Settings(Key, tenantRpm: 100), keyPrefix: prefix);
+        Assert.Equal(["*"], await MessagesUntilMarkerAsync(listener, channel, messages));
+
+        // Contexts carry the reservation TTL: a new one must reach the cores (the next poll, within 5 s).
+        var configuration = (IConfigurationRoot)cluster.Service<IConfiguration>();
+        configuration["AuthQuota:ReservationTtl"] = "00:03:00";
+        configuration.Reload();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal("*", (string)(await messages.ReadAsync(timeout.Token)).Message!);
     }
 
     private Task<QuotaCluster> StartReplicaAsync(QuotaCluster first, string prefix, Dictionary<string, string?> settings) =>

@@ -29,4 +29,7 @@ public interface IKeyStore
     /// from the last sync's.
     /// </summary>
     ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken);
+
+    /// <summary>The settings digest of the last declarative sync, or null when there was none (or the store keeps none).</summary>
+    ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken);
 }

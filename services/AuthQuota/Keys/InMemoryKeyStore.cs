@@ -79,6 +79,9 @@ public sealed class InMemoryKeyStore : IKeyStore
         }
     }
 
+    /// <summary>One process, no cores deciding on their own: nothing to compare against.</summary>
+    public ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+
     public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -105,7 +108,7 @@ public sealed class InMemoryKeyStore : IKeyStore
             }
 
             // One process: nobody else holds a copy to be told about the change.
-            return ValueTask.FromResult(new KeySyncResult(keys.Count, removed, Announced: false));
+            return ValueTask.FromResult(new KeySyncResult(keys.Count, removed, Announced: null));
         }
     }
 }

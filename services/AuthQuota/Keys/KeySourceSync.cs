@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Threading.Channels;
 using AiCdn.AuthQuota.Keys.File;
 using AiCdn.AuthQuota.Storage;
@@ -25,6 +23,7 @@ public sealed partial class KeySourceSync : BackgroundService
     private readonly IKeyStore _store;
     private readonly TenantDirectory _tenants;
     private readonly LastKnownKeys _lastKnown;
+    private readonly DecisionSettingsDigest _settings;
     private readonly AuthQuotaOptions _options;
     private readonly RedisConnection? _redis;
     private readonly ILogger<KeySourceSync> _logger;
@@ -41,11 +40,16 @@ public sealed partial class KeySourceSync : BackgroundService
     private int _apiKeysSyncedIn = -1;
     private volatile int _fileSyncedIn = -1;
 
-    public KeySourceSync(IKeyStore store, TenantDirectory tenants, LastKnownKeys lastKnown, IOptions<AuthQuotaOptions> options, ILogger<KeySourceSync> logger, RedisConnection? redis = null)
+    // The settings digest the last sync stored; settings that change at run time (a configuration
+    // reload of the reservation TTL) are synced again at the next poll, which announces them.
+    private string? _syncedSettings;
+
+    public KeySourceSync(IKeyStore store, TenantDirectory tenants, LastKnownKeys lastKnown, DecisionSettingsDigest settings, IOptions<AuthQuotaOptions> options, ILogger<KeySourceSync> logger, RedisConnection? redis = null)
     {
         _store = store;
         _tenants = tenants;
         _lastKnown = lastKnown;
+        _settings = settings;
         _options = options.Value;
         _logger = logger;
         _redis = redis;
@@ -112,6 +116,11 @@ public sealed partial class KeySourceSync : BackgroundService
                 TryReloadFile(path, out _);
             }
 
+            if (_syncedSettings is not null && _syncedSettings != _settings.Current())
+            {
+                _apiKeysSyncedIn = -1;
+            }
+
             if (await SyncAsync(stoppingToken))
             {
                 retry = TimeSpan.FromMilliseconds(250);
@@ -131,19 +140,23 @@ public sealed partial class KeySourceSync : BackgroundService
         {
             if (_apiKeysSyncedIn != generation)
             {
-                var result = await _store.SyncSourceAsync(KeySources.ApiKeys, _apiKeys, SettingsDigest(), cancellationToken);
+                var settings = _settings.Current();
+                var result = await _store.SyncSourceAsync(KeySources.ApiKeys, _apiKeys, settings, cancellationToken);
                 _apiKeysSyncedIn = generation;
-                LogSynced(_logger, "API_KEYS", result.Written, result.Removed, result.Announced);
+                _syncedSettings = settings;
+                LogSynced(_logger, "API_KEYS", result.Written, result.Removed, result.Announcement);
             }
 
             if (_fileSyncedIn != generation)
             {
                 var keys = _file?.Keys ?? [];
-                var result = await _store.SyncSourceAsync(KeySources.File, keys, SettingsDigest(), cancellationToken);
+                var settings = _settings.Current();
+                var result = await _store.SyncSourceAsync(KeySources.File, keys, settings, cancellationToken);
                 _fileSyncedIn = generation;
+                _syncedSettings = settings;
                 if (_file is not null)
                 {
-                    LogSynced(_logger, _options.KeysFile!, result.Written, result.Removed, result.Announced);
+                    LogSynced(_logger, _options.KeysFile!, result.Written, result.Removed, result.Announcement);
                 }
             }
 
@@ -222,25 +235,6 @@ public sealed partial class KeySourceSync : BackgroundService
         _wake.Writer.TryWrite(true);
     }
 
-    /// <summary>
-    /// Identifies what this replica puts in a key's context besides the key's record: its tenants'
-    /// limits (configuration and keys file) and the reservation TTL. A sync announces a change when
-    /// this differs from the last sync's, so cores drop contexts built from other settings.
-    /// </summary>
-    private string SettingsDigest()
-    {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"reservation-ttl-ms {(long)_options.ReservationTtl.TotalMilliseconds}\n");
-        foreach (var (name, limits) in _tenants.All.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            // Length-prefixed: a tenant name may hold any character.
-            text.Append(CultureInfo.InvariantCulture,
-                $"tenant {name.Length}:{name} {limits.RequestsPerMinute} {limits.TokensPerMinute} {limits.TokensPerDay} {limits.MaxConcurrentStreams}\n");
-        }
-
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-    }
-
     private void Remember(IEnumerable<ApiKeyRecord> keys)
     {
         foreach (var key in keys)
@@ -249,8 +243,8 @@ public sealed partial class KeySourceSync : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only); store changed and announced: {Announced}.")]
-    private static partial void LogSynced(ILogger logger, string source, int written, int removed, bool announced);
+    [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only); {Announcement}.")]
+    private static partial void LogSynced(ILogger logger, string source, int written, int removed, string announcement);
 
     [LoggerMessage(EventId = 11, EventName = "KeysSyncDeferred", Level = LogLevel.Warning, Message = "The quota store is unavailable; declarative keys will be written when it answers.")]
     private static partial void LogSyncDeferred(ILogger logger);

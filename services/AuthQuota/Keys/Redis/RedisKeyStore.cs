@@ -88,6 +88,9 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
         return new KeySyncResult((int)result[0], (int)result[1], (int)result[2] == 1);
     }
 
+    public async ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken) =>
+        await redis.ExecuteAsync("key_read", db => db.StringGetAsync(SettingsDigestKey));
+
     private RedisKey SettingsDigestKey => $"{{{redis.KeyPrefix}:keys}}:settings-digest";
 
     private RedisKey SourceSet(string source) => $"{{{redis.KeyPrefix}:keys}}:source:{source}";
