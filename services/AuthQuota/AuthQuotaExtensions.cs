@@ -38,7 +38,6 @@ public static class AuthQuotaExtensions
 
         builder.Services.AddSingleton<QuotaMetrics>();
         builder.Services.AddSingleton<TenantDirectory>();
-        builder.Services.AddSingleton<DecisionSettingsDigest>();
         builder.Services.AddSingleton<LastKnownKeys>();
         builder.Services.AddSingleton<KeyRecordCache>();
         builder.Services.AddSingleton<StoreFailover>();

@@ -235,31 +235,6 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
-    public async Task ReplicasDisagreeOnTenantLimits_ContextsFromTheReplicaNotLastSynced_KeptOnlyTheShortTtl()
-    {
-        var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
-        Dictionary<string, string?> Settings(long tenantRpm) => new(Limits(rpm: 1000))
-        {
-            ["AuthQuota:Tenants:default:RequestsPerMinute"] = tenantRpm.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        await using var old = await QuotaCluster.StartAsync(redis.Server, Settings(1000), keyPrefix: prefix);
-        await using var core = new CoreDecider(old.Replicas[0].Address, redis.Server.ConnectionString, old.Time);
-        var hash = await LongLivedContextAsync(old, core, Key);
-
-        // A replica with a lower tenant limit starts (a rollout): its sync announces '*'.
-        await using var rolledOut = await QuotaCluster.StartAsync(redis.Server, Settings(2), time: old.Time, keyPrefix: prefix);
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the sync's announcement drops the context");
-
-        // Past the settle time the core fetches from the replica still on the old limits: that
-        // context is not what was last synced, so it lives only the short TTL (a replica that
-        // starts later with the new limits announces nothing, and must not have to).
-        await AdvanceAsync(old, core, TimeSpan.FromSeconds(2.1));
-        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the core holds a context again");
-        Assert.False(core.Direct.IsLongLived(hash));
-    }
-
-    [Fact]
     public async Task LongLivedContexts_KeysFileLowersTheirTenantsLimit_EveryContextDroppedAtOnce()
     {
         const string second = "sk-aicdn-direct-key-0002";

@@ -45,8 +45,6 @@ public sealed class GatedKeyStore(IKeyStore inner) : IKeyStore
 
     public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) => inner.DeleteAsync(id, cancellationToken);
 
-    public ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken) => inner.ReadSettingsDigestAsync(cancellationToken);
-
-    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken) =>
-        inner.SyncSourceAsync(source, keys, settingsDigest, cancellationToken);
+    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken) =>
+        inner.SyncSourceAsync(source, keys, cancellationToken);
 }

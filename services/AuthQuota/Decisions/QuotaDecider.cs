@@ -22,7 +22,6 @@ public sealed class QuotaDecider(
     KeyRecordCache keyCache,
     IQuotaStore quota,
     TenantDirectory tenants,
-    DecisionSettingsDigest settingsDigest,
     LastKnownKeys lastKnown,
     StoreFailover failover,
     QuotaMetrics metrics,
@@ -112,18 +111,15 @@ public sealed class QuotaDecider(
 
         // Re-read every second: after a Redis restart the id changes, and cores that still hold the
         // old one stop deciding against a store they cannot vouch for.
-        // The synced settings digest is re-read with it: once another replica synced other tenant
-        // limits or reservation TTL, this replica's contexts are kept only briefly (cores drop what
-        // they hold when that sync announces itself, and settle for 2 s, longer than this re-read).
         if (_storeId is not { } known || time.GetElapsedTime(known.Timestamp) >= TimeSpan.FromSeconds(1))
         {
-            _storeId = known = new StoreIdReading(await store.EnsureStoreIdAsync(), await keys.ReadSettingsDigestAsync(cancellationToken), time.GetTimestamp());
+            _storeId = known = new StoreIdReading(await store.EnsureStoreIdAsync(), time.GetTimestamp());
         }
 
         var storeId = known.Id;
         var settings = options.CurrentValue;
         return new KeyContext(key.Id, key.Tenant, key.Enabled, key.ExpiresAt, key.Models, key.Limits, tenants.LimitsOf(key.Tenant),
-            (long)settings.ReservationTtl.TotalMilliseconds, settings.Redis.KeyPrefix, storeId, known.SettingsDigest == settingsDigest.Current());
+            (long)settings.ReservationTtl.TotalMilliseconds, settings.Redis.KeyPrefix, storeId);
     }
 
     public async ValueTask<SettleOutcome> SettleAsync(SettleRequest request, CancellationToken cancellationToken)
@@ -206,5 +202,5 @@ public sealed class QuotaDecider(
             Error: QuotaErrors.Unavailable, RetryAfterMs: UnavailableRetryAfterMs);
     }
 
-    private sealed record StoreIdReading(string Id, string? SettingsDigest, long Timestamp);
+    private sealed record StoreIdReading(string Id, long Timestamp);
 }

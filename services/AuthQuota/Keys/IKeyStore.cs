@@ -22,14 +22,6 @@ public interface IKeyStore
 
     ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Makes the store hold exactly <paramref name="keys"/> for <paramref name="source"/>, in one atomic
-    /// step. <paramref name="settingsDigest"/> identifies the replica's other inputs to a key's context
-    /// (tenants' limits, reservation TTL): a store that announces changes announces one when it differs
-    /// from the last sync's.
-    /// </summary>
-    ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken);
-
-    /// <summary>The settings digest of the last declarative sync, or null when there was none (or the store keeps none).</summary>
-    ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken);
+    /// <summary>Makes the store hold exactly <paramref name="keys"/> for <paramref name="source"/>, in one atomic step.</summary>
+    ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken);
 }

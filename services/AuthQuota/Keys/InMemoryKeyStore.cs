@@ -79,10 +79,7 @@ public sealed class InMemoryKeyStore : IKeyStore
         }
     }
 
-    /// <summary>One process, no cores deciding on their own: nothing to compare against.</summary>
-    public ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
-
-    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken)
+    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -107,8 +104,7 @@ public sealed class InMemoryKeyStore : IKeyStore
                 removed++;
             }
 
-            // One process: nobody else holds a copy to be told about the change.
-            return ValueTask.FromResult(new KeySyncResult(keys.Count, removed, Announced: null));
+            return ValueTask.FromResult(new KeySyncResult(keys.Count, removed));
         }
     }
 }

@@ -23,7 +23,6 @@ public sealed partial class KeySourceSync : BackgroundService
     private readonly IKeyStore _store;
     private readonly TenantDirectory _tenants;
     private readonly LastKnownKeys _lastKnown;
-    private readonly DecisionSettingsDigest _settings;
     private readonly AuthQuotaOptions _options;
     private readonly RedisConnection? _redis;
     private readonly ILogger<KeySourceSync> _logger;
@@ -40,16 +39,11 @@ public sealed partial class KeySourceSync : BackgroundService
     private int _apiKeysSyncedIn = -1;
     private volatile int _fileSyncedIn = -1;
 
-    // The settings digest the last sync stored; settings that change at run time (a configuration
-    // reload of the reservation TTL) are synced again at the next poll, which announces them.
-    private string? _syncedSettings;
-
-    public KeySourceSync(IKeyStore store, TenantDirectory tenants, LastKnownKeys lastKnown, DecisionSettingsDigest settings, IOptions<AuthQuotaOptions> options, ILogger<KeySourceSync> logger, RedisConnection? redis = null)
+    public KeySourceSync(IKeyStore store, TenantDirectory tenants, LastKnownKeys lastKnown, IOptions<AuthQuotaOptions> options, ILogger<KeySourceSync> logger, RedisConnection? redis = null)
     {
         _store = store;
         _tenants = tenants;
         _lastKnown = lastKnown;
-        _settings = settings;
         _options = options.Value;
         _logger = logger;
         _redis = redis;
@@ -116,11 +110,6 @@ public sealed partial class KeySourceSync : BackgroundService
                 TryReloadFile(path, out _);
             }
 
-            if (_syncedSettings is not null && _syncedSettings != _settings.Current())
-            {
-                _apiKeysSyncedIn = -1;
-            }
-
             if (await SyncAsync(stoppingToken))
             {
                 retry = TimeSpan.FromMilliseconds(250);
@@ -140,23 +129,19 @@ public sealed partial class KeySourceSync : BackgroundService
         {
             if (_apiKeysSyncedIn != generation)
             {
-                var settings = _settings.Current();
-                var result = await _store.SyncSourceAsync(KeySources.ApiKeys, _apiKeys, settings, cancellationToken);
+                var result = await _store.SyncSourceAsync(KeySources.ApiKeys, _apiKeys, cancellationToken);
                 _apiKeysSyncedIn = generation;
-                _syncedSettings = settings;
-                LogSynced(_logger, "API_KEYS", result.Written, result.Removed, result.Announcement);
+                LogSynced(_logger, "API_KEYS", result.Written, result.Removed);
             }
 
             if (_fileSyncedIn != generation)
             {
                 var keys = _file?.Keys ?? [];
-                var settings = _settings.Current();
-                var result = await _store.SyncSourceAsync(KeySources.File, keys, settings, cancellationToken);
+                var result = await _store.SyncSourceAsync(KeySources.File, keys, cancellationToken);
                 _fileSyncedIn = generation;
-                _syncedSettings = settings;
                 if (_file is not null)
                 {
-                    LogSynced(_logger, _options.KeysFile!, result.Written, result.Removed, result.Announcement);
+                    LogSynced(_logger, _options.KeysFile!, result.Written, result.Removed);
                 }
             }
 
@@ -243,8 +228,8 @@ public sealed partial class KeySourceSync : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only); {Announcement}.")]
-    private static partial void LogSynced(ILogger logger, string source, int written, int removed, string announcement);
+    [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only).")]
+    private static partial void LogSynced(ILogger logger, string source, int written, int removed);
 
     [LoggerMessage(EventId = 11, EventName = "KeysSyncDeferred", Level = LogLevel.Warning, Message = "The quota store is unavailable; declarative keys will be written when it answers.")]
     private static partial void LogSyncDeferred(ILogger logger);

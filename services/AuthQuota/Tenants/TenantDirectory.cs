@@ -24,9 +24,6 @@ public sealed class TenantDirectory
         _current = _configured;
     }
 
-    /// <summary>Every tenant with its own limits, as in force now.</summary>
-    public IReadOnlyDictionary<string, KeyLimits> All => _current;
-
     public KeyLimits LimitsOf(string tenant) => _current.GetValueOrDefault(tenant) ?? KeyLimits.None;
 
     public string Label(string tenant) => tenant == _defaultTenant || _current.ContainsKey(tenant) ? tenant : OtherLabel;

@@ -165,8 +165,7 @@ public sealed partial class DirectQuota : IDisposable
 
             // Not held at all when a change to this key (or '*') was heard after the fetch began: the
             // context may predate it, and the key's next call asks auth-quota again. Otherwise
-            // long-lived only if auth-quota built it on the last synced settings (tenant limits,
-            // reservation TTL) and every change this context could have missed was heard after its
+            // long-lived only if every change this context could have missed was heard after its
             // fetch began: not for a fetch of unknown start, begun before trust or while a change to
             // this key was settling, or slower than the settle time (it may have outlived the change
             // mark). Under the change handler's lock, so a change announced meanwhile either finds
@@ -181,7 +180,7 @@ public sealed partial class DirectQuota : IDisposable
                     return;
                 }
 
-                var announced = context.SettingsCurrent && started >= _trustFrom && now - started < _settleTicks
+                var announced = started >= _trustFrom && now - started < _settleTicks
                     && (!_settling.TryGetValue(keyHash, out var change) || started >= change.SettleUntil);
                 if (_contexts.ContainsKey(keyHash) || _contexts.Count < MaxContexts)
                 {

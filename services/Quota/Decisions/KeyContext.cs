@@ -13,10 +13,7 @@ public sealed record KeyContextRequest([property: JsonPropertyName("key_hash")] 
 /// TTL, and which store (prefix and id) the counters live in. core-relay keeps it for its
 /// <c>KeyContextTtl</c> (under a second), or up to <c>KeyContextMaxAge</c> while it hears key
 /// changes on Redis (a change drops it at once), so a change made through the admin API reaches
-/// every core within a second; counters are never cached. <c>SettingsCurrent</c>: the replica's
-/// tenant limits and reservation TTL are those of the last declarative sync (announced when they
-/// changed); when false (replicas disagree, e.g. during a rollout) a core keeps the context only for
-/// its short TTL.
+/// every core within a second; counters are never cached.
 /// </summary>
 public sealed record KeyContext(
     [property: JsonPropertyName("key_id")] string KeyId,
@@ -28,8 +25,7 @@ public sealed record KeyContext(
     [property: JsonPropertyName("tenant_limits")] KeyLimits TenantLimits,
     [property: JsonPropertyName("reservation_ttl_ms")] long ReservationTtlMs,
     [property: JsonPropertyName("store_prefix")] string StorePrefix,
-    [property: JsonPropertyName("store_id")] string StoreId,
-    [property: JsonPropertyName("settings_current")] bool SettingsCurrent = false);
+    [property: JsonPropertyName("store_id")] string StoreId);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(KeyContextRequest))]

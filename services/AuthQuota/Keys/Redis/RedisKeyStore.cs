@@ -9,7 +9,7 @@ namespace AiCdn.AuthQuota.Keys.Redis;
 /// to the key's JSON record, a hash from id to digest, and one set of digests per declarative
 /// source. All share the hash tag <c>{prefix:keys}</c>, so the scripts touching several of them run
 /// on one Redis Cluster slot. The script that changes or removes a key also announces it on
-/// <see cref="KeyChangeChannel"/> (a sync that changed anything announces everything), so no stored change goes unannounced;
+/// <see cref="KeyChangeChannel"/> (a sync announces everything), so no stored change goes unannounced;
 /// this replica evicts its own cached copy as soon as the script returns.
 /// </summary>
 public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) : IKeyStore
@@ -66,16 +66,15 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
         return true;
     }
 
-    public async ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, string settingsDigest, CancellationToken cancellationToken)
+    public async ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
     {
         RedisKey[] scriptKeys =
         [
             .. _indexes,
             SourceSet(source),
-            SettingsDigestKey,
             .. new[] { KeySources.ApiKeys, KeySources.File }.Where(s => s != source).Select(SourceSet),
         ];
-        var args = new List<RedisValue>(3 + (keys.Count * 3)) { source, _changes, settingsDigest };
+        var args = new List<RedisValue>(2 + (keys.Count * 3)) { source, _changes };
         foreach (var key in keys)
         {
             args.Add(key.Hash);
@@ -85,13 +84,8 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
 
         var result = (RedisResult[])(await redis.ExecuteAsync("key_sync", db => LuaScripts.KeysSync.EvaluateAsync(db, scriptKeys, [.. args])))!;
         cache.Clear();
-        return new KeySyncResult((int)result[0], (int)result[1], (int)result[2] == 1);
+        return new KeySyncResult((int)result[0], (int)result[1]);
     }
-
-    public async ValueTask<string?> ReadSettingsDigestAsync(CancellationToken cancellationToken) =>
-        await redis.ExecuteAsync("key_read", db => db.StringGetAsync(SettingsDigestKey));
-
-    private RedisKey SettingsDigestKey => $"{{{redis.KeyPrefix}:keys}}:settings-digest";
 
     private RedisKey SourceSet(string source) => $"{{{redis.KeyPrefix}:keys}}:source:{source}";
 
