@@ -55,8 +55,23 @@ public sealed class CoreDecider : IAsyncDisposable
     /// <summary>Decides once through auth-quota (which hands over the key's context), then waits until the context is held.</summary>
     public async Task<AuthorizeDecision> PrimeAsync(string apiKey)
     {
+        var hash = ApiKeyHash.Compute(apiKey);
         var first = await AuthorizeAsync(apiKey);
-        await AiCdn.Testing.Wait.UntilAsync(() => Direct.HasUsableContext(ApiKeyHash.Compute(apiKey)), TimeSpan.FromSeconds(30), "the core holds the key's context");
+
+        // A fetch that began before a change to the key was heard (one announced just before this
+        // call, still on its way) is not held: then a later call fetches it again.
+        await AiCdn.Testing.Wait.UntilAsync(
+            async () =>
+            {
+                if (!Direct.HasUsableContext(hash) && !Direct.IsFetching(hash))
+                {
+                    await AuthorizeAsync(apiKey);
+                }
+
+                return Direct.HasUsableContext(hash);
+            },
+            TimeSpan.FromSeconds(30),
+            "the core holds the key's context");
         return first;
     }
 

@@ -235,6 +235,33 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task ContextFetchedBeforeAnEverythingChangeAndAnsweredAfterIt_NotHeld()
+    {
+        GatedKeyStore? gated = null;
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), services: s =>
+            s.Replace(ServiceDescriptor.Singleton<IKeyStore>(sp => gated = new GatedKeyStore(ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)))));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = await LongLivedContextAsync(cluster, core, Key);
+
+        gated!.Arm();
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(0.6));
+        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
+        await gated.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // '*' (what a declarative sync announces) is heard while the refresh is out.
+        var prefix = cluster.Service<Microsoft.Extensions.Options.IOptions<AuthQuotaOptions>>().Value.Redis.KeyPrefix;
+        await using (var publisher = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString))
+        {
+            await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal(KeyChangeChannel.Name(prefix)), KeyChangeChannel.Everything);
+        }
+
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "'*' drops the context");
+        gated.Release();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
+        Assert.False(core.Direct.HasUsableContext(hash));
+    }
+
+    [Fact]
     public async Task LongLivedContexts_KeysFileLowersTheirTenantsLimit_EveryContextDroppedAtOnce()
     {
         const string second = "sk-aicdn-direct-key-0002";
