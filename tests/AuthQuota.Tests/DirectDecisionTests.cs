@@ -262,6 +262,40 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task ReplicaOnOldTenantLimitsStops_ContextsItHandedOutDroppedAtOnce()
+    {
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        Dictionary<string, string?> Settings(long tenantRpm) => new(Limits(rpm: 1000))
+        {
+            ["AuthQuota:Tenants:default:RequestsPerMinute"] = tenantRpm.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        // A rollout of a lower tenant limit: the new replica is up, the old one still serves, and a
+        // core holds a long-lived context the old one built (with the old limit).
+        var old = await QuotaCluster.StartAsync(redis.Server, Settings(1000), keyPrefix: prefix);
+        var stopped = false;
+        try
+        {
+            await using var rolledOut = await QuotaCluster.StartAsync(redis.Server, Settings(2), time: old.Time, keyPrefix: prefix);
+            await using var core = new CoreDecider(old.Replicas[0].Address, redis.Server.ConnectionString, old.Time);
+            var hash = await LongLivedContextAsync(old, core, Key);
+
+            // The old replica stops (gracefully, as a rollout stops it): its '*' drops the context
+            // with no time passing, instead of leaving the old limit in force for up to 60 s.
+            await old.DisposeAsync();
+            stopped = true;
+            await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the stopping replica's '*' drops the context");
+        }
+        finally
+        {
+            if (!stopped)
+            {
+                await old.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task LongLivedContexts_KeysFileLowersTheirTenantsLimit_EveryContextDroppedAtOnce()
     {
         const string second = "sk-aicdn-direct-key-0002";

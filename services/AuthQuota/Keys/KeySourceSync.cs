@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using AiCdn.AuthQuota.Keys.File;
+using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.AuthQuota.Storage;
 using AiCdn.AuthQuota.Tenants;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AiCdn.AuthQuota.Keys;
 
@@ -83,6 +85,33 @@ public sealed partial class KeySourceSync : BackgroundService
 
         _watcher?.Dispose();
         await base.StopAsync(cancellationToken);
+        await AnnounceLeavingAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Tenant limits and the reservation TTL live in each replica's configuration, so cores may hold
+    /// contexts this replica built on settings the others no longer have (a rollout). The web server
+    /// stops before the hosted services, so no context is handed out after this: announcing '*'
+    /// makes every core drop what it holds from this replica. (A crashed replica cannot announce;
+    /// its contexts then last up to the cores' KeyContextMaxAge.)
+    /// </summary>
+    private async Task AnnounceLeavingAsync(CancellationToken cancellationToken)
+    {
+        if (_redis is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var channel = RedisChannel.Literal(KeyChangeChannel.Name(_redis.KeyPrefix));
+            await _redis.ExecuteAsync("key_announce", db => db.PublishAsync(channel, KeyChangeChannel.Everything)).WaitAsync(cancellationToken);
+            LogLeavingAnnounced(_logger);
+        }
+        catch (Exception ex) when (ex is QuotaStoreUnavailableException or OperationCanceledException)
+        {
+            LogLeavingNotAnnounced(_logger);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -230,6 +259,12 @@ public sealed partial class KeySourceSync : BackgroundService
 
     [LoggerMessage(EventId = 10, EventName = "KeysSynced", Level = LogLevel.Information, Message = "Keys from {Source} are in the store: {Written} written, {Removed} no longer listed and removed (stored as SHA-256 digests only).")]
     private static partial void LogSynced(ILogger logger, string source, int written, int removed);
+
+    [LoggerMessage(EventId = 14, EventName = "KeysLeavingAnnounced", Level = LogLevel.Information, Message = "Stopping: announced '*' so that cores drop the key contexts this replica handed out.")]
+    private static partial void LogLeavingAnnounced(ILogger logger);
+
+    [LoggerMessage(EventId = 15, EventName = "KeysLeavingNotAnnounced", Level = LogLevel.Warning, Message = "Stopping without announcing '*' (the quota store did not answer in time): cores keep the key contexts this replica handed out up to their KeyContextMaxAge.")]
+    private static partial void LogLeavingNotAnnounced(ILogger logger);
 
     [LoggerMessage(EventId = 11, EventName = "KeysSyncDeferred", Level = LogLevel.Warning, Message = "The quota store is unavailable; declarative keys will be written when it answers.")]
     private static partial void LogSyncDeferred(ILogger logger);
