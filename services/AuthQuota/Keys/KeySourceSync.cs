@@ -263,7 +263,7 @@ public sealed partial class KeySourceSync : BackgroundService
     [LoggerMessage(EventId = 14, EventName = "KeysLeavingAnnounced", Level = LogLevel.Information, Message = "Stopping: announced '*' so that cores drop the key contexts this replica handed out.")]
     private static partial void LogLeavingAnnounced(ILogger logger);
 
-    [LoggerMessage(EventId = 15, EventName = "KeysLeavingNotAnnounced", Level = LogLevel.Warning, Message = "Stopping without announcing '*' (the quota store did not answer in time): cores keep the key contexts this replica handed out up to their KeyContextMaxAge.")]
+    [LoggerMessage(EventId = 15, EventName = "KeysLeavingNotAnnounced", Level = LogLevel.Warning, Message = "Stopping: the '*' announcement was not confirmed (the quota store did not answer, or shutdown ran out of time): cores may keep the key contexts this replica handed out up to their KeyContextMaxAge.")]
     private static partial void LogLeavingNotAnnounced(ILogger logger);
 
     [LoggerMessage(EventId = 11, EventName = "KeysSyncDeferred", Level = LogLevel.Warning, Message = "The quota store is unavailable; declarative keys will be written when it answers.")]

@@ -158,11 +158,6 @@ public sealed partial class DirectQuota : IDisposable
                 store = await VerifyAsync(context);
             }
 
-            if (store is not null)
-            {
-                store.ReservationTtl = TimeSpan.FromMilliseconds(context.ReservationTtlMs);
-            }
-
             // Not held at all when a change to this key (or '*') was heard after the fetch began: the
             // context may predate it, and the key's next call asks auth-quota again. Otherwise
             // long-lived only if every change this context could have missed was heard after its
@@ -178,6 +173,12 @@ public sealed partial class DirectQuota : IDisposable
                 if (fetch is { } f && ChangedSince(keyHash, f.ChangesHeard))
                 {
                     return;
+                }
+
+                // Settles and renews use the newest held context's reservation TTL (never a dropped one's).
+                if (store is not null)
+                {
+                    store.ReservationTtl = TimeSpan.FromMilliseconds(context.ReservationTtlMs);
                 }
 
                 var announced = started >= _trustFrom && now - started < _settleTicks
