@@ -205,26 +205,18 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     [Fact]
     public async Task ContextFetchedBeforeAChangeAndAnsweredAfterIt_NotHeld_NextCallRefused()
     {
-        GatedKeyStore? gated = null;
-        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), services: s =>
-            s.Replace(ServiceDescriptor.Singleton<IKeyStore>(sp => gated = new GatedKeyStore(ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)))));
+        await using var cluster = await StartGatedClusterAsync();
         var (id, key) = await cluster[0].CreateKeyAsync("""{"tenant":"acme","name":"raced"}""");
         await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
         var hash = await LongLivedContextAsync(cluster, core, key);
 
-        // Past half the short TTL the next call refreshes the context in the background, and past
-        // auth-quota's KeyCacheTtl that refresh reads the record from Redis: it reads it (enabled)
-        // and is held there.
-        gated!.Arm();
-        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(0.6));
-        Assert.True((await core.AuthorizeAsync(key)).Allowed);
-        await gated.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // The refresh reads the record while it is still enabled, and is held there.
+        var gated = await HoldNextRefreshAsync(cluster, core, key);
         Assert.True(core.Direct.IsFetching(hash));
 
         // The key is disabled while that read is out; then the read answers with the old record.
         await ChangeKeyAsync(cluster, core, hash, HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
-        gated.Release();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
+        await ReleaseRefreshAsync(gated, core, hash);
 
         // The core heard the change after the fetch began: the stale context is not held, so the next
         // call goes to auth-quota and no fake time has to pass for the disable to hold.
@@ -237,16 +229,10 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     [Fact]
     public async Task ContextFetchedBeforeAnEverythingChangeAndAnsweredAfterIt_NotHeld()
     {
-        GatedKeyStore? gated = null;
-        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), services: s =>
-            s.Replace(ServiceDescriptor.Singleton<IKeyStore>(sp => gated = new GatedKeyStore(ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)))));
+        await using var cluster = await StartGatedClusterAsync();
         await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
         var hash = await LongLivedContextAsync(cluster, core, Key);
-
-        gated!.Arm();
-        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(0.6));
-        Assert.True((await core.AuthorizeAsync(Key)).Allowed);
-        await gated.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var gated = await HoldNextRefreshAsync(cluster, core, Key);
 
         // '*' (what a declarative sync announces) is heard while the refresh is out.
         var prefix = cluster.Service<Microsoft.Extensions.Options.IOptions<AuthQuotaOptions>>().Value.Redis.KeyPrefix;
@@ -256,8 +242,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         }
 
         await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "'*' drops the context");
-        gated.Release();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
+        await ReleaseRefreshAsync(gated, core, hash);
         Assert.False(core.Direct.HasUsableContext(hash));
     }
 
@@ -525,6 +510,33 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.True((await core.AuthorizeAsync(key)).Allowed);
         await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.IsLongLived(hash), TimeSpan.FromSeconds(30), "the core holds a long-lived context");
         return hash;
+    }
+
+    /// <summary>One auth-quota replica whose key lookups can be held after reading (<see cref="GatedKeyStore"/>).</summary>
+    private Task<QuotaCluster> StartGatedClusterAsync() =>
+        QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000), services: s =>
+            s.Replace(ServiceDescriptor.Singleton<IKeyStore>(sp => new GatedKeyStore(ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)))));
+
+    /// <summary>
+    /// Makes the core's next call refresh the key's context in the background (past half the short
+    /// TTL) and that refresh read the record from Redis (past auth-quota's KeyCacheTtl), then holds
+    /// the read after it has the record.
+    /// </summary>
+    private static async Task<GatedKeyStore> HoldNextRefreshAsync(QuotaCluster cluster, CoreDecider core, string key)
+    {
+        var gated = (GatedKeyStore)cluster.Service<IKeyStore>();
+        gated.Arm();
+        await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(0.6));
+        Assert.True((await core.AuthorizeAsync(key)).Allowed);
+        await gated.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return gated;
+    }
+
+    /// <summary>Lets the held read answer and waits until the core has taken (or dropped) what it fetched.</summary>
+    private static async Task ReleaseRefreshAsync(GatedKeyStore gated, CoreDecider core, string hash)
+    {
+        gated.Release();
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
     }
 
     /// <summary>Changes a key through the admin API and waits until the announcement has dropped the core's context for it.</summary>
