@@ -305,6 +305,22 @@ public sealed class ChatCompletionsTests(MockFixture fixture) : IClassFixture<Mo
     }
 
     [Theory]
+    [InlineData("""{"model":"mock-gpt","messages":"hi"}""", "at $.messages")]
+    [InlineData("""{"model":"mock-gpt",""", "line 1, byte")]
+    public async Task InvalidJson_MessageSaysWhere_NeverTheParsersText(string body, string where)
+    {
+        using var client = fixture.CreateClient();
+
+        using var response = await client.SendAsync(Chat.Completion(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = (await Chat.JsonAsync(response)).GetProperty("error").GetProperty("message").GetString();
+        Assert.Contains(where, message);
+        Assert.DoesNotContain("System.", message);
+        Assert.DoesNotContain("LineNumber", message);
+    }
+
+    [Theory]
     [InlineData("x-mock-tokens", "many")]
     [InlineData("x-mock-ttft-ms", "-1")]
     [InlineData("x-mock-token-interval-ms", "600001")]

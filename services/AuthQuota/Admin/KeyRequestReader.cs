@@ -36,7 +36,7 @@ public static class KeyRequestReader
         }
         catch (JsonException ex)
         {
-            return (null, OpenAiErrors.InvalidJson(ex.Message));
+            return (null, OpenAiErrors.InvalidJson(ex));
         }
     }
 

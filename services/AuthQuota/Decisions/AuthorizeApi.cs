@@ -35,7 +35,7 @@ public static class AuthorizeApi
         }
         catch (JsonException ex)
         {
-            return OpenAiErrors.InvalidJson(ex.Message);
+            return OpenAiErrors.InvalidJson(ex);
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
@@ -86,7 +86,7 @@ public static class AuthorizeApi
         }
         catch (JsonException ex)
         {
-            return OpenAiErrors.InvalidJson(ex.Message);
+            return OpenAiErrors.InvalidJson(ex);
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
@@ -121,7 +121,7 @@ public static class AuthorizeApi
         }
         catch (JsonException ex)
         {
-            return OpenAiErrors.InvalidJson(ex.Message);
+            return OpenAiErrors.InvalidJson(ex);
         }
 
         if (request is null || !Identifiers.IsReservationId(request.ReservationId))

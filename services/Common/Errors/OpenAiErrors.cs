@@ -18,6 +18,33 @@ public static class OpenAiErrors
         StatusCodes.Status400BadRequest,
         new($"We could not parse the JSON body of your request. ({detail})", OpenAiErrorTypes.InvalidRequest, null, "invalid_json"));
 
+    /// <summary>
+    /// A body that <see cref="System.Text.Json"/> refused, described by where it failed and never by
+    /// the exception's own text (which names .NET types and internal details).
+    /// </summary>
+    public static OpenAiErrorResult InvalidJson(System.Text.Json.JsonException exception) => InvalidJson(Describe(exception));
+
+    /// <summary>Where <paramref name="exception"/> found the problem: the JSON path when it knows one, else line and byte.</summary>
+    public static string Describe(System.Text.Json.JsonException exception)
+    {
+        const int MaxPathLength = 200;
+        var where = new List<string>(3);
+        if (!string.IsNullOrEmpty(exception.Path) && exception.Path != "$")
+        {
+            var path = exception.Path.Length > MaxPathLength ? exception.Path[..MaxPathLength] + "…" : exception.Path;
+            where.Add("at " + path);
+        }
+
+        if (exception.LineNumber is { } line && exception.BytePositionInLine is { } position)
+        {
+            where.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line + 1}, byte {position + 1}"));
+        }
+
+        return where.Count == 0
+            ? "not valid JSON, or a field has the wrong type"
+            : "not valid JSON, or a field has the wrong type, " + string.Join(", ", where);
+    }
+
     public static OpenAiErrorResult InvalidParameter(string param, string message) => new(
         StatusCodes.Status400BadRequest,
         new(message, OpenAiErrorTypes.InvalidRequest, param, "invalid_value"));

@@ -1,3 +1,4 @@
+using AiCdn.Common.Errors;
 using System.Text;
 using System.Text.Json;
 using AiCdn.Common.Tokens;
@@ -89,7 +90,7 @@ public static class ChatRequestInspector
         }
         catch (JsonException ex)
         {
-            error = ex.Message;
+            error = OpenAiErrors.Describe(ex);
             return false;
         }
     }

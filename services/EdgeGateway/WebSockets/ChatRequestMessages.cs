@@ -1,3 +1,4 @@
+using AiCdn.Common.Errors;
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -28,7 +29,7 @@ public static class ChatRequestMessages
         }
         catch (JsonException ex)
         {
-            error = ex.Message;
+            error = OpenAiErrors.Describe(ex);
             return false;
         }
 

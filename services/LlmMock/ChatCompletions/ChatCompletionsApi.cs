@@ -38,7 +38,7 @@ public static class ChatCompletionsApi
         }
         catch (JsonException ex)
         {
-            await OpenAiErrors.InvalidJson(ex.Message).ExecuteAsync(context);
+            await OpenAiErrors.InvalidJson(ex).ExecuteAsync(context);
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -37,7 +37,7 @@ public static class EmbeddingsApi
         }
         catch (JsonException ex)
         {
-            await OpenAiErrors.InvalidJson(ex.Message).ExecuteAsync(context);
+            await OpenAiErrors.InvalidJson(ex).ExecuteAsync(context);
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

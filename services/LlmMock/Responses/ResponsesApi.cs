@@ -39,7 +39,7 @@ public static class ResponsesApi
         }
         catch (JsonException ex)
         {
-            await OpenAiErrors.InvalidJson(ex.Message).ExecuteAsync(context);
+            await OpenAiErrors.InvalidJson(ex).ExecuteAsync(context);
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
