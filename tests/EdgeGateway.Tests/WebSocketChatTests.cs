@@ -101,6 +101,43 @@ public sealed class WebSocketChatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_RunningRequest_CoreStopsTheOriginAndReleasesTheStreamAtOnce()
+    {
+        // One concurrent stream per key: the next request fits only once the canceled one is over.
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Mock = { ["Mock:TokenIntervalMs"] = "30" },
+            AuthQuota = { ["AuthQuota:DefaultLimits:MaxConcurrentStreams"] = "1" },
+        });
+        await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
+
+        // 2,000 tokens 30 ms apart: a core that kept generating would hold the stream for a minute.
+        await socket.SendRequestAsync("long", tokens: 2000);
+        var first = await socket.ReceiveAsync();
+        await socket.SendAsync("""{"type":"cancel","id":"long"}""");
+        var canceled = await socket.ReceiveUntilFinishedAsync("long");
+        Assert.Equal("delta", first!.Value.GetProperty("type").GetString());
+        Assert.Equal("canceled", canceled[^1].GetProperty("error").GetProperty("code").GetString());
+
+        // The lease is released when the core settles, just after the cancel: a few tries, bounded
+        // well below the minute the canceled stream would otherwise have run.
+        string? outcome = null;
+        for (var attempt = 0; attempt < 20 && outcome != "done"; attempt++)
+        {
+            await socket.SendRequestAsync($"next{attempt}", tokens: 2);
+            var next = await socket.ReceiveUntilFinishedAsync($"next{attempt}");
+            outcome = next[^1].GetProperty("type").GetString();
+            if (outcome != "done")
+            {
+                Assert.Equal(429, next[^1].GetProperty("status").GetInt32());
+                await Task.Delay(250);
+            }
+        }
+
+        Assert.Equal("done", outcome);
+    }
+
+    [Fact]
     public async Task Draining_RunningRequestFinishesNewOnesRefusedThenSocketClosed()
     {
         await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address);

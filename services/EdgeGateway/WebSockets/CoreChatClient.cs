@@ -71,6 +71,10 @@ public sealed partial class CoreChatClient(
         request.Headers.TryAddWithoutValidation(HeaderNames.Authorization, (string?)upgrade.Request.Headers.Authorization);
         request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", Path));
         request.Headers.TryAddWithoutValidation(RequestIds.HeaderName, requestId);
+
+        // A WebSocket client cannot resume a stream by id: when it cancels or leaves, the core must
+        // stop the origin and charge only what was relayed, not keep generating for the grace period.
+        request.Headers.TryAddWithoutValidation("x-aicdn-resumable", "false");
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", upgrade.Connection.RemoteIpAddress?.ToString());
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", upgrade.Request.Scheme);
         request.Options.Set(CoreLinkRequest.Key, CoreLinkRequest.WebSocketChat);
