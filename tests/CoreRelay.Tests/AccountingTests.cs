@@ -94,6 +94,64 @@ public sealed class AccountingTests
         Assert.True(settled.PromptTokens > 0);
     }
 
+    [Theory]
+    [InlineData(400, true)]
+    [InlineData(404, true)]
+    [InlineData(429, false)]
+    [InlineData(503, false)]
+    public async Task OriginAnswersWithAnError_ClientsFaultCountsTheRequest_OriginsFaultIsRefunded(int status, bool requestCounted)
+    {
+        var recorder = new SettlementRecorder();
+        await using var origin = await TestOrigin.StartAsync(TestOriginBehavior.FailWithStatus, status);
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core = { ["CoreRelay:Origins"] = origin.Url },
+            CoreServices = recorder.AddTo,
+        });
+        using var client = chain.CreateEdgeClient();
+
+        using var response = await client.SendAsync(Requests.Chat(Chain.ApiKey, stream: true, maxTokens: 50));
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var settled = await recorder.WaitForCountAsync(1);
+
+        // A refused request (bad body, unknown model) still took the origin's time, so it counts
+        // against requests per minute; an origin that failed or was itself limited is not the
+        // client's doing. Neither charges tokens.
+        Assert.Equal(requestCounted, settled.Forwarded);
+        Assert.Equal(0, settled.PromptTokens + settled.CompletionTokens);
+        Assert.Equal(requestCounted ? "origin_rejected" : "origin_error", settled.Outcome);
+    }
+
+    [Fact]
+    public async Task ClientLeavesBeforeTheOriginAnswers_RequestAndPromptCharged_OriginCancelled()
+    {
+        var recorder = new SettlementRecorder();
+        await using var origin = await TestOrigin.StartAsync(TestOriginBehavior.HoldHeaders);
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core = { ["CoreRelay:Origins"] = origin.Url },
+            CoreServices = recorder.AddTo,
+        });
+        using var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = chain.Edge.Address };
+        using var leave = new CancellationTokenSource();
+
+        var sending = client.SendAsync(Requests.Chat(Chain.ApiKey, stream: true, maxTokens: 50), HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        await Wait.UntilAsync(() => origin.Hits == 1, TimeSpan.FromSeconds(10), "the origin has the request");
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+
+        await Wait.UntilAsync(() => !origin.AbortedAtTimestamps.IsEmpty, TimeSpan.FromSeconds(10), "the origin's request is cancelled after the client left");
+        var settled = await recorder.WaitForCountAsync(1);
+
+        // The origin had the whole request and was working on it when the client left: as for a
+        // client leaving mid-stream, the request and the prompt count (nothing was relayed).
+        Assert.True(settled.Forwarded);
+        Assert.Equal("client_disconnected", settled.Outcome);
+        Assert.True(settled.PromptTokens > 0);
+        Assert.Equal(0, settled.CompletionTokens);
+    }
+
     /// <summary>The test origin's content " tokN" is two o200k tokens (" tok" and the digits) for N below 10.</summary>
     private static int TokensPerChunk => TokenCounter.Default.Count(" tok1");
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using AiCdn.CoreRelay.Admission;
+using Microsoft.AspNetCore.Http;
 
 namespace AiCdn.CoreRelay.Tests;
 
@@ -35,5 +36,61 @@ public sealed class ChatRequestInspectorTests
     {
         Assert.False(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out _, out var error));
         Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m"}""", 1)]
+    [InlineData("""{"model":"m","n":4}""", 4)]
+    [InlineData("""{"model":"m","n":2,"best_of":5}""", 5)]
+    [InlineData("""{"model":"m","n":0}""", 1)]
+    [InlineData("""{"model":"m","n":-3}""", 1)]
+    public void TryInspect_NAndBestOf_ChoicesIsHowManyCompletionsTheOriginGenerates(string body, int choices)
+    {
+        Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
+        Assert.Equal(choices, summary.Choices);
+    }
+
+    [Fact]
+    public void TryInspect_InputArrays_EveryTextAndEveryTokenIdCounts()
+    {
+        Assert.True(ChatRequestInspector.TryInspect("""{"model":"e","input":["one two","three",[1,2,3],4]}"""u8, out var summary, out _));
+        Assert.Equal(["one two", "three"], summary.Messages.Select(m => m.Content));
+        Assert.Equal(4, summary.PromptTokenIds);
+
+        Assert.True(ChatRequestInspector.TryInspect("""{"model":"c","prompt":["a","b"],"max_tokens":5}"""u8, out var legacy, out _));
+        Assert.Equal(["a", "b"], legacy.Messages.Select(m => m.Content));
+        Assert.Equal(5, legacy.MaxTokens);
+
+        Assert.True(ChatRequestInspector.TryInspect("""{"model":"r","input":[{"role":"user","content":[{"type":"input_text","text":"hi"}]}]}"""u8, out var responses, out _));
+        Assert.Equal("hi", Assert.Single(responses.Messages).Content);
+    }
+
+    [Fact]
+    public void TryInspect_InvalidJson_ErrorSaysWhereNotWhatTheParserSaid()
+    {
+        Assert.False(ChatRequestInspector.TryInspect("""{"model":"""u8, out _, out var error));
+
+        Assert.Contains("line 1, byte", error);
+        Assert.DoesNotContain("LineNumber", error);
+        Assert.DoesNotContain("Expected", error);
+    }
+
+    [Fact]
+    public void EstimateTokens_EachChoiceAtItsLimit_EmbeddingsOnlyTheirInput_ClampedNotOverflowing()
+    {
+        var chat = new ChatRequestSummary { MaxTokens = 30, Choices = 128 };
+        Assert.Equal(8 + (30 * 128), AdmissionMiddleware.EstimateTokens(chat, 8, new PathString("/v1/chat/completions"), 1024));
+
+        var noLimit = new ChatRequestSummary { Choices = 2 };
+        Assert.Equal(8 + 2048, AdmissionMiddleware.EstimateTokens(noLimit, 8, new PathString("/v1/chat/completions"), 1024));
+
+        var embeddings = new ChatRequestSummary();
+        Assert.Equal(16, AdmissionMiddleware.EstimateTokens(embeddings, 16, new PathString("/v1/embeddings"), 1024));
+
+        var nothing = new ChatRequestSummary();
+        Assert.Equal(0, AdmissionMiddleware.EstimateTokens(nothing, 0, new PathString("/v1/models"), 1024));
+
+        var absurd = new ChatRequestSummary { MaxTokens = int.MaxValue, Choices = int.MaxValue };
+        Assert.Equal(int.MaxValue, AdmissionMiddleware.EstimateTokens(absurd, 8, new PathString("/v1/chat/completions"), 1024));
     }
 }

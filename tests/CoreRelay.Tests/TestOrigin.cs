@@ -54,6 +54,20 @@ public sealed class TestOrigin : IAsyncDisposable
             return;
         }
 
+        if (behavior == TestOriginBehavior.HoldHeaders)
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                AbortedAtTimestamps.Enqueue(Stopwatch.GetTimestamp());
+            }
+
+            return;
+        }
+
         context.Response.ContentType = "text/event-stream";
         var written = 0;
         try
@@ -99,4 +113,7 @@ public enum TestOriginBehavior
     FailWithStatus,
     AbortMidStream,
     SlowStream,
+
+    /// <summary>Takes the request and answers nothing until its caller leaves (a model still reading a long prompt).</summary>
+    HoldHeaders,
 }

@@ -98,8 +98,8 @@ public sealed class AdmissionMiddleware(
             request.ContentLength = rewritten?.Length ?? body.Length;
         }
 
-        var promptTokens = summary.Messages.Count > 0 ? tokens.CountChatPrompt(summary.Messages) : 0;
-        var estimate = promptTokens + (summary.MaxTokens ?? (summary.Messages.Count > 0 ? settings.DefaultCompletionTokenEstimate : 0));
+        var promptTokens = (summary.Messages.Count > 0 ? tokens.CountChatPrompt(summary.Messages) : 0) + summary.PromptTokenIds;
+        var estimate = EstimateTokens(summary, promptTokens, request.Path, settings.DefaultCompletionTokenEstimate);
         var authStart = time.GetTimestamp();
         var decision = await authQuota.AuthorizeAsync(
             new AuthorizeRequest(keyHash, summary.Model, estimate, summary.Stream, Guid.NewGuid().ToString("N")),
@@ -176,7 +176,8 @@ public sealed class AdmissionMiddleware(
             }
             else
             {
-                Settle(relay, context.Response.StatusCode, context.RequestAborted.IsCancellationRequested, relay.Activity);
+                var clientGone = context.RequestAborted.IsCancellationRequested;
+                Settle(relay, context.Response.StatusCode, clientGone, relay.Activity, originHadRequest: clientGone && WasSentWhole(context.Request.Body));
             }
         }
     }
@@ -190,18 +191,38 @@ public sealed class AdmissionMiddleware(
         Settle(relay, status, clientGone: false, activity: null);
     }
 
-    private void Settle(RelayFeature relay, int status, bool clientGone, Activity? activity)
+    /// <summary>
+    /// Whether the forwarder read the whole buffered body, i.e. the origin has the request: the body
+    /// is read only once a connection to the origin is open (failover rewinds it for each attempt).
+    /// </summary>
+    private static bool WasSentWhole(Stream body) =>
+        body is MemoryStream { CanSeek: true } buffered && buffered.Length > 0 && buffered.Position >= buffered.Length;
+
+    /// <summary>
+    /// Charges what the origin did. A success: the request and its real usage. A refusal the client
+    /// caused (4xx other than 429): the request, no tokens; the origin still served it. A client that
+    /// left after the origin had the whole request but before it answered: the request, the prompt
+    /// and whatever was relayed, as for a client leaving mid-stream. Everything else (unreachable,
+    /// 5xx, the origin's own 429) is the origin's failure, not the client's: refunded.
+    /// </summary>
+    private void Settle(RelayFeature relay, int status, bool clientGone, Activity? activity, bool originHadRequest = false)
     {
         var accounting = relay.Accounting;
-
-        // The origin did the work only if it answered with success; anything else is refunded.
-        var forwarded = accounting.OriginStatus is >= 200 and < 300;
+        var originStatus = accounting.OriginStatus;
+        var forwarded = originStatus is >= 200 and < 300
+            || (originStatus is >= 400 and < 500 && originStatus != StatusCodes.Status429TooManyRequests)
+            || (originStatus == 0 && originHadRequest);
         int prompt, completion;
         string outcome;
         if (!forwarded)
         {
             (prompt, completion) = (0, 0);
-            outcome = accounting.OriginStatus == 0 ? "origin_unreachable" : "origin_error";
+            outcome = originStatus == 0 ? "origin_unreachable" : "origin_error";
+        }
+        else if (originStatus >= 400)
+        {
+            (prompt, completion) = (0, 0);
+            outcome = "origin_rejected";
         }
         else if (accounting.OriginUsage is { } usage)
         {
@@ -241,6 +262,7 @@ public sealed class AdmissionMiddleware(
             "completed" or "completed_without_usage" => "ok",
             "client_disconnected" => "client_disconnected",
             "origin_error" or "origin_unreachable" => "origin_error",
+            "origin_rejected" => "origin_rejected",
             _ => "upstream_failed",
         };
         metrics.Request(relay.Route, status, result, duration);
@@ -258,6 +280,24 @@ public sealed class AdmissionMiddleware(
     private static bool OptsOutOfResume(HttpRequest request) =>
         request.Headers["x-aicdn-resumable"] is { Count: > 0 } value
         && (string.Equals(value[0], "false", StringComparison.OrdinalIgnoreCase) || value[0] == "0" || string.Equals(value[0], "off", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// What the reservation holds until the origin's usage settles it: the prompt, plus each of the
+    /// request's completions at its limit (or the configured default when it names none). Embeddings
+    /// generate nothing but their input. Clamped, so an absurd <c>n</c> is refused as too large
+    /// rather than overflowing.
+    /// </summary>
+    internal static int EstimateTokens(ChatRequestSummary summary, int promptTokens, PathString path, int defaultCompletion)
+    {
+        var asksForCompletion = promptTokens > 0 || summary.MaxTokens is not null;
+        if (path.StartsWithSegments("/v1/embeddings") || !asksForCompletion)
+        {
+            return promptTokens;
+        }
+
+        var perChoice = (long)Math.Max(0, summary.MaxTokens ?? defaultCompletion);
+        return (int)Math.Min(int.MaxValue, promptTokens + (perChoice * summary.Choices));
+    }
 
     private static bool AsksForUsageOption(PathString path) =>
         path.StartsWithSegments("/v1/chat/completions") || path.StartsWithSegments("/v1/completions");

@@ -25,7 +25,7 @@ public static class ChatRequestInspector
                 return false;
             }
 
-            int? maxTokens = null, maxCompletionTokens = null, maxOutputTokens = null;
+            int? maxTokens = null, maxCompletionTokens = null, maxOutputTokens = null, n = null, bestOf = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("model"u8))
@@ -60,17 +60,18 @@ public static class ChatRequestInspector
                     reader.Read();
                     ReadMessages(ref reader, summary.Messages);
                 }
-                else if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("instructions"u8))
+                else if (reader.ValueTextEquals("n"u8))
+                {
+                    n = ReadInt(ref reader);
+                }
+                else if (reader.ValueTextEquals("best_of"u8))
+                {
+                    bestOf = ReadInt(ref reader);
+                }
+                else if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("instructions"u8) || reader.ValueTextEquals("prompt"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String)
-                    {
-                        summary.Messages.Add(new ChatPromptMessage("user", reader.GetString()));
-                    }
-                    else
-                    {
-                        summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
-                    }
+                    ReadInput(ref reader, summary);
                 }
                 else
                 {
@@ -86,6 +87,10 @@ public static class ChatRequestInspector
             }
 
             summary.MaxTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens;
+
+            // The origin generates max(n, best_of) completions (best_of on the legacy completions API
+            // is generated in full and only the best n returned), each up to the completion limit.
+            summary.Choices = Math.Max(1, Math.Max(n ?? 1, bestOf ?? 1));
             return true;
         }
         catch (JsonException ex)
@@ -125,6 +130,53 @@ public static class ChatRequestInspector
         }
 
         return include;
+    }
+
+    /// <summary>
+    /// An <c>input</c>, <c>instructions</c> or <c>prompt</c>: a string; an array of strings (embeddings,
+    /// legacy completions: each one is a prompt); token ids, alone or in arrays (each id is one
+    /// token); or Responses API items, whose text parts are collected.
+    /// </summary>
+    private static void ReadInput(ref Utf8JsonReader reader, ChatRequestSummary summary)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                summary.Messages.Add(new ChatPromptMessage("user", reader.GetString()));
+                return;
+            case JsonTokenType.StartArray:
+                break;
+            default:
+                summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
+                return;
+        }
+
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    summary.Messages.Add(new ChatPromptMessage("user", reader.GetString()));
+                    break;
+                case JsonTokenType.Number:
+                    summary.PromptTokenIds++;
+                    break;
+                case JsonTokenType.StartArray:
+                    var depth = reader.CurrentDepth;
+                    while (reader.Read() && reader.CurrentDepth > depth)
+                    {
+                        if (reader.TokenType == JsonTokenType.Number)
+                        {
+                            summary.PromptTokenIds++;
+                        }
+                    }
+
+                    break;
+                default:
+                    summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
+                    break;
+            }
+        }
     }
 
     private static void ReadMessages(ref Utf8JsonReader reader, List<ChatPromptMessage> messages)

@@ -12,9 +12,15 @@ public sealed class ChatRequestSummary
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, else <c>max_output_tokens</c> (Responses API).</summary>
     public int? MaxTokens { get; set; }
 
+    /// <summary>How many completions the origin generates for this request: <c>max(n, best_of)</c>, at least 1.</summary>
+    public int Choices { get; set; } = 1;
+
+    /// <summary>Prompt tokens sent as token ids rather than text (embeddings, legacy completions).</summary>
+    public int PromptTokenIds { get; set; }
+
     /// <summary>The client asked for <c>stream_options.include_usage</c>.</summary>
     public bool IncludeUsage { get; set; }
 
-    /// <summary>Chat messages (or a Responses/embeddings <c>input</c> string) for estimating prompt tokens.</summary>
+    /// <summary>Chat messages, or each text of an <c>input</c>, <c>instructions</c> or <c>prompt</c>, for estimating prompt tokens.</summary>
     public List<ChatPromptMessage> Messages { get; } = [];
 }
