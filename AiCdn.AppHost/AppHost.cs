@@ -24,7 +24,7 @@ var authQuota = builder.AddProject<Projects.AuthQuota>("auth-quota")
 // core-relay: admission, accounting, origins.
 var coreRelay = builder.AddProject<Projects.CoreRelay>("core-relay")
     .WithHttpEndpoint(name: "http")
-    .WithEndpoint(name: "h2c", scheme: "http", env: "LISTEN_H2C")
+    .WithLoopbackEndpoint("h2c", "LISTEN_H2C")
     .WithHttpHealthCheck("/health")
     .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
     .WithReference(authQuota).WaitFor(authQuota)

@@ -16,12 +16,12 @@ public static class EdgeExtensions
     /// <summary>
     /// The public endpoint pinned to <paramref name="publicPort"/> (not proxied, so clients reach Kestrel
     /// directly) and the only one exposed externally; the management endpoint (<c>METRICS_PORT</c>:
-    /// /metrics and the detailed /health) stays internal.
+    /// /metrics and the detailed /health) stays internal, on loopback.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithEdgeEndpoints(this IResourceBuilder<ProjectResource> edge, int publicPort) =>
         edge.WithHttpEndpoint(port: publicPort, name: "http", isProxied: false)
             .WithEndpoint("http", endpoint => endpoint.IsExternal = true)
-            .WithHttpEndpoint(name: "management", env: "METRICS_PORT");
+            .WithLoopbackEndpoint("management", "METRICS_PORT");
 
     /// <summary>The edge reaches the core over its HTTP/2 cleartext endpoint (<c>h2c</c>), multiplexed.</summary>
     public static IResourceBuilder<ProjectResource> WithCoreLink(this IResourceBuilder<ProjectResource> edge, IResourceBuilder<ProjectResource> core) =>
