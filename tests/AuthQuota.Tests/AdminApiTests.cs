@@ -55,6 +55,8 @@ public sealed class AdminApiTests(RedisFixture redis) : IClassFixture<RedisFixtu
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"/admin/keys/{id}", response.Headers.Location!.OriginalString);
+        Assert.True(response.Headers.CacheControl?.NoStore, "the answer carrying the plain key must not be stored");
+        Assert.True(listResponse.Headers.CacheControl?.NoStore);
         Assert.StartsWith("sk-aicdn-", key, StringComparison.Ordinal);
         Assert.Equal(52, key.Length);
         Assert.Equal("acme", read.GetProperty("tenant").GetString());
@@ -90,6 +92,7 @@ public sealed class AdminApiTests(RedisFixture redis) : IClassFixture<RedisFixtu
     [InlineData("""{"tenant":"acme","models":["ok",""]}""", "models", "invalid_value")]
     [InlineData("""{"tenant":"acme","expires_at":"2020-01-01T00:00:00Z"}""", "expires_at", "invalid_value")]
     [InlineData("""{"tenant":"acme","expires_at":"tomorrow"}""", "expires_at", "invalid_value")]
+    [InlineData("""{"tenant":"acme","expires_at":"2032-01-01T00:00:00"}""", "expires_at", "invalid_value")]
     [InlineData("""{"tenant":"acme","enabled":"yes"}""", "enabled", "invalid_value")]
     [InlineData("""{"tenant":"acme","colour":"blue"}""", "colour", "unknown_parameter")]
     public async Task CreateKey_InvalidBody_400NamingTheParameter(string body, string param, string code)
@@ -108,6 +111,7 @@ public sealed class AdminApiTests(RedisFixture redis) : IClassFixture<RedisFixtu
     [Theory]
     [InlineData("{not json")]
     [InlineData("[1,2]")]
+    [InlineData("""{"tenant":"acme","tenant":"other"}""")]
     public async Task CreateKey_NotAJsonObject_400InvalidJson(string body)
     {
         await using var cluster = await QuotaCluster.StartAsync(null);

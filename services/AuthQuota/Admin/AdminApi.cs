@@ -19,7 +19,14 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var keys = app.MapGroup("/admin/keys").RequireAdminToken();
+        // Answers carry a plain key once, and key metadata always: no cache or proxy may keep them.
+        var keys = app.MapGroup("/admin/keys")
+            .AddEndpointFilter(static (context, next) =>
+            {
+                context.HttpContext.Response.Headers.CacheControl = "no-store";
+                return next(context);
+            })
+            .RequireAdminToken();
         keys.MapPost("/", CreateAsync);
         keys.MapGet("/", ListAsync);
         keys.MapGet("/{id}", GetAsync);

@@ -25,7 +25,8 @@ public static class KeyRequestReader
 
         try
         {
-            var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+            // A member given twice is refused rather than the last one silently winning.
+            var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken);
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
                 return (document, null);
@@ -38,6 +39,17 @@ public static class KeyRequestReader
         {
             return (null, OpenAiErrors.InvalidJson(ex));
         }
+    }
+
+    /// <summary>
+    /// Whether an ISO 8601 date and time names its offset (<c>Z</c> or <c>±hh:mm</c>): without one,
+    /// the instant would depend on the server's time zone.
+    /// </summary>
+    private static bool HasOffset(string text)
+    {
+        var time = text.IndexOf('T', StringComparison.OrdinalIgnoreCase);
+        return time > 0
+            && (text.EndsWith('Z') || text.EndsWith('z') || text.IndexOfAny(['+', '-'], time) > 0);
     }
 
     /// <summary>A new key's record (without id, digest and source) from a creation body.</summary>
@@ -101,7 +113,7 @@ public static class KeyRequestReader
                     {
                         result = result with { ExpiresAt = null };
                     }
-                    else if (value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var expiry))
+                    else if (value.ValueKind == JsonValueKind.String && HasOffset(value.GetString()!) && value.TryGetDateTimeOffset(out var expiry))
                     {
                         if (creating && expiry <= now)
                         {
