@@ -123,6 +123,24 @@ public sealed class ResumableStreamTests
     }
 
     [Fact]
+    public async Task Resume_AfterAnIdTheStreamNeverSent_Is400NotBufferFull()
+    {
+        await using var chain = await Chain.StartAsync(new ChainSettings());
+        using var client = chain.CreateEdgeClient();
+        using var response = await client.SendAsync(PacedChat(Chain.ApiKey, intervalMs: 0), HttpCompletionOption.ResponseHeadersRead);
+        var streamId = response.Headers.GetValues(StreamId.Header).Single();
+        var events = await SseClient.ReadAllAsync(response);
+        var last = events.Last(e => e.Id is not null).Id!;
+
+        var beyond = await ResumeAsync(client, streamId, Chain.ApiKey, $"{streamId}.999999");
+        var atTheEnd = await ResumeAsync(client, streamId, Chain.ApiKey, last);
+
+        Assert.Equal(HttpStatusCode.BadRequest, beyond.Status);
+        Assert.Equal("invalid_value", beyond.Code);
+        Assert.Equal(HttpStatusCode.OK, atTheEnd.Status);
+    }
+
+    [Fact]
     public async Task NobodyComesBackWithinGrace_OriginIsCancelled_ResumeIs410_AndWhatWasProducedIsCharged()
     {
         var recorder = new SettlementRecorder();

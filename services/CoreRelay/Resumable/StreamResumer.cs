@@ -27,7 +27,15 @@ public sealed class StreamResumer(StreamRegistry registry, CoreRelayMetrics metr
                 return;
         }
 
-        var reader = session!.Subscribe(afterSequence);
+        if (!session!.HasSent(afterSequence))
+        {
+            // An id this stream never sent is the client's mistake, not a buffer that overflowed.
+            metrics.Resume("invalid_event_id");
+            await InvalidEventId().ExecuteAsync(context);
+            return;
+        }
+
+        var reader = session.Subscribe(afterSequence);
         if (reader is null)
         {
             metrics.Resume("buffer_exceeded");

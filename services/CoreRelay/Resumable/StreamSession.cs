@@ -81,6 +81,15 @@ public sealed class StreamSession : ISseEventSink
     public void Start(SseEventReader reader, IDisposable origin) => _ = PumpAsync(reader, origin);
 
     /// <summary>A reader of the events after <paramref name="afterSeq"/>; null when they are no longer buffered.</summary>
+    /// <summary>Whether event <paramref name="seq"/> was sent (ids only grow, so a later check agrees).</summary>
+    public bool HasSent(long seq)
+    {
+        lock (_gate)
+        {
+            return seq <= _lastSeq;
+        }
+    }
+
     public SessionReaderStream? Subscribe(long afterSeq)
     {
         lock (_gate)
