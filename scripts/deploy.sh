@@ -65,6 +65,7 @@ done
 if [[ $with_mock == 1 && $node_type != core ]]; then
   aicdn_die "--with-mock only applies to --node-type core"
 fi
+((dry_run)) || aicdn_require_curl
 read -r -a services <<<"$(aicdn_node_services "$node_type" "$with_mock")"
 prefix=${prefix%/}
 config_dir=${config_dir%/}
@@ -238,13 +239,15 @@ unit_file() {
     auth-quota) memory=$(aicdn_env_get AUTH_QUOTA_MEMORY_MAX 2G "$env_file") ;;
     llm-mock) memory=$(aicdn_env_get MOCK_MEMORY_MAX 2G "$env_file") ;;
   esac
-  drain=$(aicdn_seconds "$(aicdn_env_get DRAIN_TIMEOUT 30 "$env_file")")
-  [[ $drain =~ ^[0-9]+$ ]] || drain=30
+  drain=$(aicdn_seconds "$(aicdn_env_get DRAIN_TIMEOUT 30 "$env_file")") || drain=30
   # The edge drains streams for DRAIN_TIMEOUT after SIGTERM, then writes closing events; the core
   # outlasts it, so an edge's draining streams keep flowing.
   stop_timeout=$((drain + 30))
   case "$service" in
-    core-relay) after="aicdn-auth-quota.service$([[ $with_mock == 1 ]] && echo ' aicdn-llm-mock.service')" ;;
+    core-relay)
+      after="aicdn-auth-quota.service"
+      if [[ $with_mock == 1 ]]; then after+=" aicdn-llm-mock.service"; fi
+      ;;
   esac
   command=$(aicdn_service_command "$service" "$prefix/current/$service" "${dotnet_path:-/usr/bin/dotnet}" | paste -sd ' ')
   cat <<EOF

@@ -47,6 +47,7 @@ command=${1:-}
 [[ $command == -h || $command == --help || $command == help ]] && usage 0
 shift
 
+case $command in status | monitor | restart) aicdn_require_curl ;; esac
 install=$prefix/install.env
 [[ -f $install ]] || aicdn_die "$install not found: no node was deployed with --prefix $prefix"
 node_type=$(aicdn_env_get NODE_TYPE "" "$install")

@@ -201,14 +201,30 @@ aicdn_service_command() {
 
 # DRAIN_TIMEOUT ("30", "30s", "2m", "500ms") in whole seconds, rounded up.
 aicdn_seconds() {
-  local value=$1
-  case "$value" in
-    *ms) echo $(((${value%ms} + 999) / 1000)) ;;
-    *s) echo "${value%s}" ;;
-    *m) echo $((${value%m} * 60)) ;;
-    *h) echo $((${value%h} * 3600)) ;;
-    *) echo "$value" ;;
-  esac
+  # Whole seconds (rounded up) of a duration as the services read it: 30, 30s, 2.5m, 500ms, 1h
+  # (units in either case), or a TimeSpan such as 00:02:00 or 1.00:00:00. Fails on anything else.
+  awk -v v="${1//[[:space:]]/}" '
+    function up(x) { return (x == int(x)) ? x : int(x) + 1 }
+    BEGIN {
+      v = tolower(v)
+      if (v ~ /:/) {
+        n = split(v, p, ":"); d = 0
+        if (n == 2) { h = p[1]; m = p[2]; s = 0 } else if (n == 3) { h = p[1]; m = p[2]; s = p[3] } else exit 1
+        if (h ~ /^[0-9]+\.[0-9]+$/) { split(h, dh, "."); d = dh[1]; h = dh[2] }
+        if (h !~ /^[0-9]+$/ || m !~ /^[0-9]+$/ || s !~ /^[0-9]+(\.[0-9]+)?$/) exit 1
+        print up(d * 86400 + h * 3600 + m * 60 + s); exit 0
+      }
+      if (!match(v, /^[0-9]+(\.[0-9]+)?/)) exit 1
+      num = substr(v, 1, RLENGTH); unit = substr(v, RLENGTH + 1)
+      if (unit == "" || unit == "s") f = 1; else if (unit == "ms") f = 0.001
+      else if (unit == "m") f = 60; else if (unit == "h") f = 3600; else exit 1
+      print up(num * f)
+    }'
+}
+
+# curl answers every health check and status query; a minimal Debian install lacks it.
+aicdn_require_curl() {
+  command -v curl >/dev/null 2>&1 || aicdn_die "curl is needed for health checks: apt-get install -y curl"
 }
 
 # Waits until URL/health answers 200, the process PID (if given) stays alive, or TIMEOUT seconds pass.

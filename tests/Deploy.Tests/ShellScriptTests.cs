@@ -68,6 +68,46 @@ public sealed class ShellScriptTests
         }
     }
 
+    [Theory]
+    [InlineData("00:02:00", 150)]
+    [InlineData("2.5m", 180)]
+    [InlineData("90S", 120)]
+    public async Task DeploySh_CoreNodeWithARealOrigin_WritesItsUnitsWithAStopTimeoutAboveTheDrain(string drain, int stopTimeout)
+    {
+        var root = Directory.CreateTempSubdirectory("aicdn-dryrun-core-").FullName;
+        try
+        {
+            var config = Path.Combine(root, "config");
+            Directory.CreateDirectory(config);
+            await File.WriteAllTextAsync(Path.Combine(config, ".env"), $"""
+                NODE_TYPE=core
+                REGION=cn
+                AICDN_CLUSTER_SECRET=0123456789abcdef0123456789abcdef
+                LLM_SOURCE_HOST=10.1.0.5
+                API_KEYS=sk-aicdn-0123456789abcdef0123456789abcdef
+                ADMIN_TOKEN=0123456789abcdef0123456789abcdef
+                DRAIN_TIMEOUT={drain}
+                """);
+            var result = await Processes.RunAsync(
+                "bash",
+                ["scripts/deploy.sh", "--node-type", "core", "--region", "cn", "--config-dir", config, "--prefix", Path.Combine(root, "opt"), "--release", Path.Combine(root, "no-release"), "--dry-run"],
+                TimeSpan.FromMinutes(1));
+
+            // Without --with-mock the core's unit waits for auth-quota only (this used to end the
+            // script silently with an empty unit), and systemd waits longer than the edge drains.
+            Assert.True(result.ExitCode == 0, result.Describe("deploy.sh --node-type core --dry-run"));
+            var output = result.StandardOutput;
+            Assert.Contains("write /etc/systemd/system/aicdn-core-relay.service", output);
+            Assert.Matches(new System.Text.RegularExpressions.Regex(@"After=network-online\.target aicdn-auth-quota\.service$", System.Text.RegularExpressions.RegexOptions.Multiline), output);
+            Assert.DoesNotContain("aicdn-llm-mock.service", output);
+            Assert.Contains($"TimeoutStopSec={stopTimeout}", output);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task DeploySh_IncompleteConfig_ListsEveryProblemAndStops()
     {
