@@ -129,6 +129,23 @@ public sealed class OverlayTests
     }
 
     [Fact]
+    public async Task Kustomize_CoreOverlay_RedisKeepsItsDataOnAVolumeAndNeverEvicts()
+    {
+        var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "core"));
+        var redis = objects.Find("Deployment", "redis");
+        Assert.NotNull(redis);
+
+        // Admin-created keys live only in Redis; an LRU policy would evict counters, which carry TTLs.
+        var command = string.Join(' ', Node.List(redis.Container["args"]));
+        Assert.Contains("--appendonly yes", command);
+        Assert.Contains("--maxmemory-policy noeviction", command);
+        var data = Node.List(redis.At("spec", "template", "spec", "volumes")).Single(v => Node.Text(v, "name") == "data");
+        Assert.Equal("redis-data", Node.Text(data, "persistentVolumeClaim", "claimName"));
+        Assert.Null(Node.At(data, "emptyDir"));
+        Assert.NotNull(objects.Find("PersistentVolumeClaim", "redis-data"));
+    }
+
+    [Fact]
     public async Task Kustomize_DevOverlay_OnlyEdgesReachTheCore()
     {
         var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "dev"));
@@ -164,6 +181,7 @@ public sealed class OverlayTests
 
             Assert.Null(objects.Find("Deployment", "redis"));
             Assert.Null(objects.Find("Service", "redis"));
+            Assert.Null(objects.Find("PersistentVolumeClaim", "redis-data"));
             // auth-quota and core-relay (which decides against Redis itself) both get the external Redis.
             foreach (var name in new[] { "auth-quota", "core-relay" })
             {
