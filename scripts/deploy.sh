@@ -312,10 +312,15 @@ net.ipv4.tcp_congestion_control = bbr
 # Outbound sockets (edge to core, core to origin): a wide ephemeral range, reuse of TIME_WAIT.
 net.ipv4.ip_local_port_range = 10240 65535
 net.ipv4.tcp_tw_reuse = 1
-# Descriptors: LimitNOFILE=1048576 in the units must not exceed nr_open.
-fs.nr_open = 1048576
-fs.file-max = 2097152
 EOF
+  # Descriptors: LimitNOFILE=1048576 in the units must not exceed nr_open. Raised only: a host
+  # already tuned higher keeps its values.
+  local nr_open file_max
+  nr_open=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo 0)
+  file_max=$(cat /proc/sys/fs/file-max 2>/dev/null || echo 0)
+  echo "# Descriptors: what the units' LimitNOFILE needs, never lower than the host already had."
+  echo "fs.nr_open = $((nr_open > 1048576 ? nr_open : 1048576))"
+  echo "fs.file-max = $((file_max > 2097152 ? file_max : 2097152))"
 }
 
 install_systemd() {

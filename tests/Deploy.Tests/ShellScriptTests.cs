@@ -101,6 +101,12 @@ public sealed class ShellScriptTests
             Assert.Matches(new System.Text.RegularExpressions.Regex(@"After=network-online\.target aicdn-auth-quota\.service$", System.Text.RegularExpressions.RegexOptions.Multiline), output);
             Assert.DoesNotContain("aicdn-llm-mock.service", output);
             Assert.Contains($"TimeoutStopSec={stopTimeout}", output);
+
+            // Kernel tuning raises the descriptor limits, never lowers what the host has.
+            var hostFileMax = long.Parse(File.ReadAllText("/proc/sys/fs/file-max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var written = System.Text.RegularExpressions.Regex.Match(output, @"fs\.file-max = (\d+)");
+            Assert.True(written.Success, "fs.file-max is tuned");
+            Assert.True(long.Parse(written.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= Math.Max(hostFileMax, 2097152));
         }
         finally
         {
