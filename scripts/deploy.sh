@@ -46,6 +46,10 @@ usage() {
 
 while (($#)); do
   case "$1" in
+    --node-type | --region | --config-dir | --prefix | --release | --runtime)
+      [[ -n ${2:-} ]] || aicdn_die "$1 needs a value" ;;
+  esac
+  case "$1" in
     --node-type) node_type=${2:-}; shift 2 ;;
     --region) region=${2:-}; shift 2 ;;
     --config-dir) config_dir=${2:-}; shift 2 ;;

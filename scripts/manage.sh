@@ -180,7 +180,11 @@ cmd_monitor() {
   local interval=2 once=0 service url
   while (($#)); do
     case "$1" in
-      --interval) interval=$2; shift 2 ;;
+      --interval)
+        [[ ${2:-} =~ ^[0-9]+$ ]] || aicdn_die "monitor: --interval needs a whole number of seconds"
+        interval=$2
+        shift 2
+        ;;
       --once) once=1; shift ;;
       *) aicdn_die "monitor: unknown option $1" ;;
     esac
@@ -217,6 +221,7 @@ cmd_monitor() {
 cmd_backup() {
   local output=$prefix/backups archive
   if [[ ${1:-} == --output ]]; then
+    [[ -n ${2:-} ]] || aicdn_die "backup: --output needs a folder"
     output=$2
   fi
   mkdir -p "$output"

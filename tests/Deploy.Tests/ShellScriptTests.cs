@@ -114,6 +114,17 @@ public sealed class ShellScriptTests
         }
     }
 
+    [Theory]
+    [InlineData("--node-type")]
+    [InlineData("--config-dir")]
+    public async Task DeploySh_OptionWithoutItsValue_SaysSoAndStops(string option)
+    {
+        var result = await Processes.RunAsync("bash", ["scripts/deploy.sh", "--dry-run", option], TimeSpan.FromMinutes(1));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"{option} needs a value", result.StandardError);
+    }
+
     [Fact]
     public async Task DeploySh_IncompleteConfig_ListsEveryProblemAndStops()
     {
