@@ -199,10 +199,10 @@ aicdn_service_command() {
   fi
 }
 
-# DRAIN_TIMEOUT ("30", "30s", "2m", "500ms") in whole seconds, rounded up.
+# A duration such as DRAIN_TIMEOUT in whole seconds, rounded up, read as the services read it:
+# 30, 30s, 2.5m, 500ms, 1h (units in either case), or a TimeSpan such as 00:02:00 or 1.00:00:00.
+# Fails on anything else.
 aicdn_seconds() {
-  # Whole seconds (rounded up) of a duration as the services read it: 30, 30s, 2.5m, 500ms, 1h
-  # (units in either case), or a TimeSpan such as 00:02:00 or 1.00:00:00. Fails on anything else.
   awk -v v="${1//[[:space:]]/}" '
     function up(x) { return (x == int(x)) ? x : int(x) + 1 }
     BEGIN {

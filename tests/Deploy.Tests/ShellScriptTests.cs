@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace AiCdn.Deploy.Tests;
 
 /// <summary>The bare-machine scripts pass shellcheck, and a dry run shows every step without doing any.</summary>
@@ -98,15 +101,15 @@ public sealed class ShellScriptTests
             Assert.True(result.ExitCode == 0, result.Describe("deploy.sh --node-type core --dry-run"));
             var output = result.StandardOutput;
             Assert.Contains("write /etc/systemd/system/aicdn-core-relay.service", output);
-            Assert.Matches(new System.Text.RegularExpressions.Regex(@"After=network-online\.target aicdn-auth-quota\.service$", System.Text.RegularExpressions.RegexOptions.Multiline), output);
+            Assert.Matches(new Regex(@"After=network-online\.target aicdn-auth-quota\.service$", RegexOptions.Multiline), output);
             Assert.DoesNotContain("aicdn-llm-mock.service", output);
             Assert.Contains($"TimeoutStopSec={stopTimeout}", output);
 
             // Kernel tuning raises the descriptor limits, never lowers what the host has.
-            var hostFileMax = long.Parse(File.ReadAllText("/proc/sys/fs/file-max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            var written = System.Text.RegularExpressions.Regex.Match(output, @"fs\.file-max = (\d+)");
+            var hostFileMax = long.Parse(File.ReadAllText("/proc/sys/fs/file-max").Trim(), CultureInfo.InvariantCulture);
+            var written = Regex.Match(output, @"fs\.file-max = (\d+)");
             Assert.True(written.Success, "fs.file-max is tuned");
-            Assert.True(long.Parse(written.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= Math.Max(hostFileMax, 2097152));
+            Assert.True(long.Parse(written.Groups[1].Value, CultureInfo.InvariantCulture) >= Math.Max(hostFileMax, 2097152));
         }
         finally
         {

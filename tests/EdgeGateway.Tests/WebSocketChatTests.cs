@@ -90,10 +90,7 @@ public sealed class WebSocketChatTests : IAsyncLifetime
     {
         await using var socket = await ChatSocket.ConnectAsync(_chain.Edge.Address);
 
-        await socket.SendRequestAsync("long", tokens: 500);
-        var first = await socket.ReceiveAsync();
-        await socket.SendAsync("""{"type":"cancel","id":"long"}""");
-        var messages = await socket.ReceiveUntilFinishedAsync("long");
+        var (first, messages) = await CancelAfterFirstMessageAsync(socket, "long", tokens: 500);
 
         Assert.Equal("delta", first!.Value.GetProperty("type").GetString());
         Assert.Equal("error", messages[^1].GetProperty("type").GetString());
@@ -112,10 +109,7 @@ public sealed class WebSocketChatTests : IAsyncLifetime
         await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
 
         // 2,000 tokens 30 ms apart: a core that kept generating would hold the stream for a minute.
-        await socket.SendRequestAsync("long", tokens: 2000);
-        var first = await socket.ReceiveAsync();
-        await socket.SendAsync("""{"type":"cancel","id":"long"}""");
-        var canceled = await socket.ReceiveUntilFinishedAsync("long");
+        var (first, canceled) = await CancelAfterFirstMessageAsync(socket, "long", tokens: 2000);
         Assert.Equal("delta", first!.Value.GetProperty("type").GetString());
         Assert.Equal("canceled", canceled[^1].GetProperty("error").GetProperty("code").GetString());
 
@@ -166,5 +160,14 @@ public sealed class WebSocketChatTests : IAsyncLifetime
         using var plain = await client.GetAsync("/v1/ws/chat", Timeouts.Token());
         Assert.Equal(HttpStatusCode.UpgradeRequired, plain.StatusCode);
         Assert.Equal("websocket_required", (await plain.ErrorAsync()).GetProperty("code").GetString());
+    }
+
+    /// <summary>Starts request <paramref name="id"/>, cancels it after its first message, and reads to its end.</summary>
+    private static async Task<(JsonElement? First, List<JsonElement> Messages)> CancelAfterFirstMessageAsync(ChatSocket socket, string id, int tokens)
+    {
+        await socket.SendRequestAsync(id, tokens);
+        var first = await socket.ReceiveAsync();
+        await socket.SendAsync($$"""{"type":"cancel","id":"{{id}}"}""");
+        return (first, await socket.ReceiveUntilFinishedAsync(id));
     }
 }

@@ -1,6 +1,6 @@
-using AiCdn.Common.Errors;
 using System.Text;
 using System.Text.Json;
+using AiCdn.Common.Errors;
 using AiCdn.Common.Tokens;
 
 namespace AiCdn.CoreRelay.Admission;

@@ -80,7 +80,6 @@ public sealed class StreamSession : ISseEventSink
     /// <summary>Starts consuming the origin through <paramref name="reader"/>; <paramref name="origin"/> is released when done.</summary>
     public void Start(SseEventReader reader, IDisposable origin) => _ = PumpAsync(reader, origin);
 
-    /// <summary>A reader of the events after <paramref name="afterSeq"/>; null when they are no longer buffered.</summary>
     /// <summary>Whether event <paramref name="seq"/> was sent (ids only grow, so a later check agrees).</summary>
     public bool HasSent(long seq)
     {
@@ -90,6 +89,7 @@ public sealed class StreamSession : ISseEventSink
         }
     }
 
+    /// <summary>A reader of the events after <paramref name="afterSeq"/>; null when they are no longer buffered.</summary>
     public SessionReaderStream? Subscribe(long afterSeq)
     {
         lock (_gate)

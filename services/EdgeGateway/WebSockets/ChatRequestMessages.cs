@@ -1,7 +1,7 @@
-using AiCdn.Common.Errors;
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AiCdn.Common.Errors;
 
 namespace AiCdn.EdgeGateway.WebSockets;
 
