@@ -1,5 +1,5 @@
 using AiCdn.Common.Errors;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.LlmMock;
 using AiCdn.LlmMock.Auditing;
 using AiCdn.LlmMock.ChatCompletions;

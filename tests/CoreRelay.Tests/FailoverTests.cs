@@ -107,7 +107,7 @@ public sealed class FailoverTests
         var settled = await recorder.WaitForCountAsync(1);
         Assert.True(settled.Forwarded);
         Assert.Equal("upstream_aborted", settled.Outcome);
-        Assert.Equal(4 * AiCdn.Common.Tokens.TokenCounter.Default.Count(" tok1"), settled.CompletionTokens);
+        Assert.Equal(4 * AiCdn.Tokens.TokenCounter.Default.Count(" tok1"), settled.CompletionTokens);
     }
 }
 

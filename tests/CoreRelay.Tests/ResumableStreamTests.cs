@@ -203,7 +203,7 @@ public sealed class ResumableStreamTests
         Assert.True(registry.Budget.Used <= 4096 + 1024, $"the replay buffer holds {registry.Budget.Used} bytes");
     }
 
-    private static int TokensPerChunk => AiCdn.Common.Tokens.TokenCounter.Default.Count(" tok1");
+    private static int TokensPerChunk => AiCdn.Tokens.TokenCounter.Default.Count(" tok1");
 
     private static async Task<(HttpStatusCode Status, string? Code, string Body)> ResumeAsync(HttpClient client, string streamId, string key, string? lastEventId)
     {

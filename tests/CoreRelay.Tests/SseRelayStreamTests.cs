@@ -1,5 +1,5 @@
 using System.Text;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.CoreRelay.Accounting;
 using Microsoft.Extensions.Time.Testing;
 

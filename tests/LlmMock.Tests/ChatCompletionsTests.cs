@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.Testing;
 
 namespace AiCdn.LlmMock.Tests;

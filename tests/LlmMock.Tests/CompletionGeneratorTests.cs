@@ -1,4 +1,4 @@
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.LlmMock.Generation;
 
 namespace AiCdn.LlmMock.Tests;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 
 namespace AiCdn.LlmMock.Tests;
 

@@ -1,7 +1,7 @@
 using System.ClientModel;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using OpenAI.Chat;
 using OpenAI.Embeddings;
 using OpenAI.Responses;
@@ -198,7 +198,7 @@ public sealed class OpenAiSdkTests(MockFixture fixture) : IClassFixture<MockFixt
 
         Assert.Equal([0, 1, 2], result.Select(e => e.Index));
         Assert.All(result, e => Assert.Equal(64, e.ToFloats().Length));
-        Assert.Equal(inputs.Sum(TokenCounter.Default.Count), result.Usage.InputTokenCount);
+        Assert.Equal(inputs.Sum(input => TokenCounter.Default.Count(input)), result.Usage.InputTokenCount);
         Assert.Equal("mock-embedding", result.Model);
     }
 

@@ -1,5 +1,5 @@
 using System.Net;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.Testing;
 
 namespace AiCdn.LlmMock.Tests;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AiCdn.Common.Errors;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.LlmMock.Faults;
 using AiCdn.LlmMock.Generation;
 using AiCdn.LlmMock.Models;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 
 namespace AiCdn.LlmMock.Generation;
 

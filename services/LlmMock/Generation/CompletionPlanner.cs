@@ -1,4 +1,4 @@
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.LlmMock.Generation;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 using AiCdn.LlmMock.ChatCompletions;
 
 namespace AiCdn.LlmMock.Responses;
