@@ -37,7 +37,7 @@ public sealed class CoreDirectClient : IDecisionClient
         _redis = new RedisConnection(redis, new RedisStoreOptions(), "benchmark-core", metrics, TimeProvider.System, NullLogger<RedisConnection>.Instance);
         var direct = new DirectQuota(_redis, options, metrics, TimeProvider.System, NullLogger<DirectQuota>.Instance);
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = authQuota };
-        _client = new AuthQuotaClient(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), NullLogger<AuthQuotaClient>.Instance, direct);
+        _client = new AuthQuotaClient(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), TimeProvider.System, NullLogger<AuthQuotaClient>.Instance, direct);
     }
 
     public async Task<AuthorizeDecision> AuthorizeAsync(bool stream)

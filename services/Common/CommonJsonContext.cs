@@ -9,4 +9,6 @@ namespace AiCdn.Common;
 [JsonSerializable(typeof(AuthorizeRequest))]
 [JsonSerializable(typeof(AuthorizeDecision))]
 [JsonSerializable(typeof(SettleRequest))]
+[JsonSerializable(typeof(KeyCheckRequest))]
+[JsonSerializable(typeof(KeyCheckResult))]
 public sealed partial class CommonJsonContext : JsonSerializerContext;

@@ -1,7 +1,8 @@
 using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
-using AiCdn.Common.Tokens;
+using AiCdn.Forwarding;
+using AiCdn.Tokens;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Resumable;
@@ -57,6 +58,7 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<SseEventInspector>();
         builder.Services.AddSingleton<CoreRelayMetrics>();
         builder.Services.AddSingleton<AccessLog>();
+        builder.Services.AddSingleton<AdmissionRejections>();
         builder.Services.AddSingleton<OriginCooldowns>();
         builder.Services.AddSingleton<SettlementQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SettlementQueue>());
@@ -97,6 +99,7 @@ public static class CoreRelayExtensions
         builder.Services.AddReverseProxy()
             .LoadFromMemory(routes, clusters)
             .AddServiceDiscoveryDestinationResolver()
+            .AddHopHealthPolicies()
             .AddTransforms<RelayTransforms>();
         builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, OriginHttpClientFactory>();
 
@@ -106,10 +109,16 @@ public static class CoreRelayExtensions
     public static WebApplication MapCoreRelay(this WebApplication app)
     {
         app.UseOpenAiErrors();
+
+        // The request path, top to bottom (docs/request-flow.md): only edges; what the request is;
+        // may this key make it; charge what the origin did; try the origins.
+        app.UseWhen(static context => context.Request.Path.StartsWithSegments("/v1"), api => api.UseMiddleware<EdgeAuthenticationMiddleware>());
         app.MapResumeApi();
         app.MapReverseProxy(pipeline =>
         {
-            pipeline.UseMiddleware<AdmissionMiddleware>();
+            pipeline.UseMiddleware<RequestInspectionMiddleware>();
+            pipeline.UseMiddleware<AuthorizationMiddleware>();
+            pipeline.UseMiddleware<SettlementMiddleware>();
             pipeline.UseMiddleware<FailoverMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();

@@ -56,6 +56,14 @@ public sealed class CoreRelayOptions
     /// <summary>Request bodies larger than this get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Bodies larger than this are inspected and counted only after the caller's key is known to be
+    /// valid (from the key's context, or one call to auth-quota), so an unauthenticated request
+    /// costs at most this much parsing and counting. Smaller bodies are checked with the decision
+    /// itself, in one call.
+    /// </summary>
+    public int KeyCheckAboveBodyBytes { get; set; } = 16 * 1024;
+
     /// <summary>Tokens reserved for the completion when a request sets no <c>max_tokens</c>.</summary>
     public int DefaultCompletionTokenEstimate { get; set; } = 1024;
 

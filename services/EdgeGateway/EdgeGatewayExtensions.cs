@@ -1,5 +1,6 @@
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
+using AiCdn.Forwarding;
 using AiCdn.EdgeGateway;
 using AiCdn.EdgeGateway.Configuration;
 using AiCdn.EdgeGateway.Draining;
@@ -92,6 +93,7 @@ public static class EdgeGatewayExtensions
         builder.Services.AddReverseProxy()
             .LoadFromMemory(routes, clusters)
             .AddServiceDiscoveryDestinationResolver()
+            .AddHopHealthPolicies()
             .AddTransforms<EdgeTransforms>();
         builder.Services.AddSingleton<CoreNodeDirectory>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, CoreHttpClientFactory>();

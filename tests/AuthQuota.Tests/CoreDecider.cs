@@ -34,7 +34,7 @@ public sealed class CoreDecider : IAsyncDisposable
         _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, ClientName, metrics, time, NullLogger<RedisConnection>.Instance);
         Direct = new DirectQuota(_redis, options, metrics, time, NullLogger<DirectQuota>.Instance);
         _http = new HttpClient { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
-        Client = new AuthQuotaClient(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), NullLogger<AuthQuotaClient>.Instance, Direct);
+        Client = new AuthQuotaClient(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), time, NullLogger<AuthQuotaClient>.Instance, Direct);
     }
 
     public DirectQuota Direct { get; }

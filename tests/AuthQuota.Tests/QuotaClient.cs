@@ -34,7 +34,7 @@ public sealed class QuotaClient(HttpClient http, TimeProvider time) : IDisposabl
     public async Task<HttpResponseMessage> SendSignedAsync(string path, HttpContent? content)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, _signature.Create("POST", path));
+        _signature.Sign(request);
         return await http.SendAsync(request);
     }
 

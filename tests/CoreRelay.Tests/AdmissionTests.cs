@@ -37,7 +37,7 @@ public sealed class AdmissionTests
         using var client = chain.Core.CreateClient();
         using var request = Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 2);
         var forged = new ClusterSignature("not-the-cluster-secret-at-all", TimeProvider.System);
-        request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, forged.Create("POST", "/v1/chat/completions"));
+        forged.Sign(request);
 
         using var response = await client.SendAsync(request);
 
@@ -51,7 +51,7 @@ public sealed class AdmissionTests
         using var client = chain.Core.CreateClient();
         using var request = Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 2);
         var signature = new ClusterSignature(Chain.ClusterSecret, TimeProvider.System);
-        request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", "/v1/chat/completions"));
+        signature.Sign(request);
 
         using var response = await client.SendAsync(request);
 

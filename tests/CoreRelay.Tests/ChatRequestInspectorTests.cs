@@ -79,18 +79,18 @@ public sealed class ChatRequestInspectorTests
     public void EstimateTokens_EachChoiceAtItsLimit_EmbeddingsOnlyTheirInput_ClampedNotOverflowing()
     {
         var chat = new ChatRequestSummary { MaxTokens = 30, Choices = 128 };
-        Assert.Equal(8 + (30 * 128), AdmissionMiddleware.EstimateTokens(chat, 8, new PathString("/v1/chat/completions"), 1024));
+        Assert.Equal(8 + (30 * 128), TokenEstimate.For(chat, 8, new PathString("/v1/chat/completions"), 1024));
 
         var noLimit = new ChatRequestSummary { Choices = 2 };
-        Assert.Equal(8 + 2048, AdmissionMiddleware.EstimateTokens(noLimit, 8, new PathString("/v1/chat/completions"), 1024));
+        Assert.Equal(8 + 2048, TokenEstimate.For(noLimit, 8, new PathString("/v1/chat/completions"), 1024));
 
         var embeddings = new ChatRequestSummary();
-        Assert.Equal(16, AdmissionMiddleware.EstimateTokens(embeddings, 16, new PathString("/v1/embeddings"), 1024));
+        Assert.Equal(16, TokenEstimate.For(embeddings, 16, new PathString("/v1/embeddings"), 1024));
 
         var nothing = new ChatRequestSummary();
-        Assert.Equal(0, AdmissionMiddleware.EstimateTokens(nothing, 0, new PathString("/v1/models"), 1024));
+        Assert.Equal(0, TokenEstimate.For(nothing, 0, new PathString("/v1/models"), 1024));
 
         var absurd = new ChatRequestSummary { MaxTokens = int.MaxValue, Choices = int.MaxValue };
-        Assert.Equal(int.MaxValue, AdmissionMiddleware.EstimateTokens(absurd, 8, new PathString("/v1/chat/completions"), 1024));
+        Assert.Equal(int.MaxValue, TokenEstimate.For(absurd, 8, new PathString("/v1/chat/completions"), 1024));
     }
 }

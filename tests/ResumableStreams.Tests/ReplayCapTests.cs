@@ -74,7 +74,7 @@ public sealed class ReplayCapTests(ITestOutputHelper output)
             using var request = Streams.PacedChat(Tokens, intervalMs: 8000);
             request.Version = HttpVersion.Version20;
             request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-            request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", "/v1/chat/completions"));
+            signature.Sign(request);
             HttpResponseMessage response;
             await opening.WaitAsync();
             try

@@ -21,6 +21,7 @@ public static class AuthorizeApi
         var api = app.MapGroup(string.Empty).RequireClusterSignature();
         api.MapPost(QuotaRoutes.Authorize, AuthorizeAsync);
         api.MapPost(QuotaRoutes.Settle, SettleAsync);
+        api.MapPost(QuotaRoutes.KeyCheck, CheckKeyAsync);
         api.MapPost(QuotaRoutes.KeyContext, KeyContextAsync);
         api.MapPost(QuotaRoutes.RenewTemplate, RenewAsync);
         return app;
@@ -75,6 +76,26 @@ public static class AuthorizeApi
         {
             return decision;
         }
+    }
+
+    private static async Task<IResult> CheckKeyAsync(HttpContext context, QuotaDecider decider)
+    {
+        KeyCheckRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.KeyCheckRequest, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiErrors.InvalidJson(ex);
+        }
+
+        if (request is null || !IsKeyHash(request.KeyHash))
+        {
+            return InvalidKeyHash();
+        }
+
+        return TypedResults.Json(await decider.CheckKeyAsync(request.KeyHash, context.RequestAborted), CommonJsonContext.Default.KeyCheckResult);
     }
 
     private static async Task<IResult> KeyContextAsync(HttpContext context, QuotaDecider decider)

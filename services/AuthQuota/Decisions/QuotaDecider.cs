@@ -92,6 +92,38 @@ public sealed class QuotaDecider(
         return Decide(request, key, tenantLabel, result, failingOpen);
     }
 
+    /// <summary>
+    /// Whether a call with this key would get past the key checks (it exists, is enabled, has not
+    /// expired); nothing is reserved. A store outage answers as authorize would: the last known
+    /// record when failing open, else 503.
+    /// </summary>
+    public async ValueTask<KeyCheckResult> CheckKeyAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        ApiKeyRecord? key;
+        try
+        {
+            key = await FindKeyAsync(keyHash, cancellationToken);
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            if (!failover.TryFailOpen(out _) || lastKnown.Find(keyHash) is not { } known)
+            {
+                return new KeyCheckResult(false, StatusCodes.Status503ServiceUnavailable, QuotaErrors.Unavailable, UnavailableRetryAfterMs);
+            }
+
+            key = known;
+        }
+
+        if (key is null)
+        {
+            return new KeyCheckResult(false, StatusCodes.Status401Unauthorized, QuotaErrors.InvalidApiKey);
+        }
+
+        return QuotaVerdicts.CheckKey(key.Enabled, key.ExpiresAt, models: null, model: null, time.GetUtcNow()) is { } refusal
+            ? new KeyCheckResult(false, refusal.Status, refusal.Error)
+            : new KeyCheckResult(true, StatusCodes.Status200OK);
+    }
+
     /// <summary>Whether counters live in a store other processes can reach (Redis), so core-relay may decide itself.</summary>
     public bool HasSharedStore => quota is RedisQuotaStore;
 

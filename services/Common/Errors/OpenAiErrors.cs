@@ -49,6 +49,10 @@ public static class OpenAiErrors
         StatusCodes.Status400BadRequest,
         new(message, OpenAiErrorTypes.InvalidRequest, param, "invalid_value"));
 
+    public static OpenAiErrorResult MissingParameter(string param) => new(
+        StatusCodes.Status400BadRequest,
+        new($"You must provide a '{param}' parameter.", OpenAiErrorTypes.InvalidRequest, param, "missing_required_parameter"));
+
     public static OpenAiErrorResult UnknownPath(string method, string path) => new(
         StatusCodes.Status404NotFound,
         new($"Invalid URL ({method} {path})", OpenAiErrorTypes.InvalidRequest, null, "unknown_url"));

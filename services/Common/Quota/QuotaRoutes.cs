@@ -7,6 +7,12 @@ public static class QuotaRoutes
     public const string Settle = "/internal/v1/settle";
 
     /// <summary>
+    /// Whether a key is valid now (POST <c>{"key_hash"}</c>, answers a <see cref="KeyCheckResult"/>):
+    /// asked before work that grows with a request's body, reserves nothing.
+    /// </summary>
+    public const string KeyCheck = "/internal/v1/keys/check";
+
+    /// <summary>
     /// A key's decision context (POST <c>{"key_hash"}</c>): what core-relay needs to decide for this key
     /// against Redis itself. 401 <c>invalid_api_key</c> for a key that does not exist, 409 when auth-quota keeps its counters
     /// in memory (there is no shared store to decide against).

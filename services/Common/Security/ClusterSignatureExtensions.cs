@@ -38,7 +38,7 @@ public static class ClusterSignatureExtensions
         {
             var http = context.HttpContext;
             var signature = http.RequestServices.GetRequiredService<ClusterSignature>();
-            if (!signature.Verify(http.Request.Headers[ClusterSignature.HeaderName], http.Request.Method, http.Request.Path.Value ?? "/"))
+            if (!signature.Verify(http.Request))
             {
                 return OpenAiErrors.Forbidden("This endpoint only answers other AiCdn services.");
             }

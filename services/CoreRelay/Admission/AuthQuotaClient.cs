@@ -12,7 +12,7 @@ namespace AiCdn.CoreRelay.Admission;
 /// context is at hand, otherwise by auth-quota's signed internal API. Failures become a 503
 /// decision, never an exception.
 /// </summary>
-public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature signature, ILogger<AuthQuotaClient> logger, DirectQuota? direct = null)
+public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature signature, TimeProvider time, ILogger<AuthQuotaClient> logger, DirectQuota? direct = null)
 {
     public async Task<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
@@ -30,6 +30,45 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether the key is valid now, before work that grows with the request's body: from the key's
+    /// context when this core holds one (no I/O), else asked of auth-quota. Nothing is reserved.
+    /// Null when valid; otherwise the refusal to answer with (503 when auth-quota cannot be asked).
+    /// </summary>
+    public async Task<KeyCheckResult?> CheckKeyAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        if (direct?.Peek(keyHash) is { } context)
+        {
+            return QuotaVerdicts.CheckKey(context.Enabled, context.ExpiresAt, models: null, model: null, time.GetUtcNow()) is { } refusal
+                ? new KeyCheckResult(false, refusal.Status, refusal.Error)
+                : null;
+        }
+
+        try
+        {
+            using var message = Signed(HttpMethod.Post, QuotaRoutes.KeyCheck);
+            message.Content = JsonContent.Create(new KeyCheckRequest(keyHash), CommonJsonContext.Default.KeyCheckRequest);
+            using var response = await http.SendAsync(message, cancellationToken);
+            if (response.IsSuccessStatusCode
+                && await response.Content.ReadFromJsonAsync(CommonJsonContext.Default.KeyCheckResult, cancellationToken) is { } result
+                && (result.Valid || result.Status >= 400))
+            {
+                return result.Valid ? null : result;
+            }
+
+            LogUnexpectedStatus(logger, (int)response.StatusCode);
+        }
+        catch (Exception ex) when ((IsUnavailable(ex) || ex is System.Text.Json.JsonException) && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(logger, ex);
+        }
+
+        return new KeyCheckResult(false, StatusCodes.Status503ServiceUnavailable, AuthUnavailable, RetryAfterMs: 1000);
+    }
+
+    private static readonly OpenAiError AuthUnavailable =
+        new("The authorisation service is unavailable; the request was not forwarded.", OpenAiErrorTypes.Unavailable, null, "auth_unavailable");
 
     private async Task<AuthorizeDecision> DecideAsync(AuthorizeRequest request, KeyContext? context, bool refresh, CancellationToken cancellationToken)
     {
@@ -87,7 +126,7 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
             false,
             StatusCodes.Status503ServiceUnavailable,
             request.ReservationId,
-            Error: new OpenAiError("The authorisation service is unavailable; the request was not forwarded.", OpenAiErrorTypes.Unavailable, null, "auth_unavailable"),
+            Error: AuthUnavailable,
             RetryAfterMs: 1000);
     }
 
@@ -231,7 +270,7 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
     private HttpRequestMessage Signed(HttpMethod method, string path)
     {
         var message = new HttpRequestMessage(method, path);
-        message.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create(method.Method, path));
+        signature.Sign(message);
         return message;
     }
 

@@ -1,7 +1,8 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AiCdn.Common.Errors;
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 
 namespace AiCdn.CoreRelay.Admission;
 
@@ -11,7 +12,11 @@ namespace AiCdn.CoreRelay.Admission;
 /// </summary>
 public static class ChatRequestInspector
 {
-    /// <summary>Parses <paramref name="body"/>; false (with a reason) when it is not a JSON object.</summary>
+    /// <summary>
+    /// Parses <paramref name="body"/>; false (with a reason) when it is not a JSON object, a field the
+    /// core acts on has the wrong type or appears twice (the origin might read the other copy), or a
+    /// string is not valid Unicode.
+    /// </summary>
     public static bool TryInspect(ReadOnlySpan<byte> body, out ChatRequestSummary summary, out string? error)
     {
         summary = new ChatRequestSummary();
@@ -26,57 +31,85 @@ public static class ChatRequestInspector
             }
 
             int? maxTokens = null, maxCompletionTokens = null, maxOutputTokens = null, n = null, bestOf = null;
+            var seen = Field.None;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("model"u8))
+                var field = FieldOf(ref reader);
+                if (field != Field.None && (seen & field) != 0)
                 {
-                    reader.Read();
-                    summary.Model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    error = $"'{reader.GetString()}' appears more than once.";
+                    return false;
                 }
-                else if (reader.ValueTextEquals("stream"u8))
+
+                seen |= field;
+                reader.Read();
+                switch (field)
                 {
-                    reader.Read();
-                    summary.Stream = reader.TokenType == JsonTokenType.True;
-                }
-                else if (reader.ValueTextEquals("max_tokens"u8))
-                {
-                    maxTokens = ReadInt(ref reader);
-                }
-                else if (reader.ValueTextEquals("max_completion_tokens"u8))
-                {
-                    maxCompletionTokens = ReadInt(ref reader);
-                }
-                else if (reader.ValueTextEquals("max_output_tokens"u8))
-                {
-                    maxOutputTokens = ReadInt(ref reader);
-                }
-                else if (reader.ValueTextEquals("stream_options"u8))
-                {
-                    reader.Read();
-                    summary.IncludeUsage = ReadIncludeUsage(ref reader);
-                }
-                else if (reader.ValueTextEquals("messages"u8))
-                {
-                    reader.Read();
-                    ReadMessages(ref reader, summary.Messages);
-                }
-                else if (reader.ValueTextEquals("n"u8))
-                {
-                    n = ReadInt(ref reader);
-                }
-                else if (reader.ValueTextEquals("best_of"u8))
-                {
-                    bestOf = ReadInt(ref reader);
-                }
-                else if (reader.ValueTextEquals("input"u8) || reader.ValueTextEquals("instructions"u8) || reader.ValueTextEquals("prompt"u8))
-                {
-                    reader.Read();
-                    ReadInput(ref reader, summary);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
+                    case Field.Model:
+                        if (reader.TokenType != JsonTokenType.String)
+                        {
+                            error = "'model' must be a string.";
+                            return false;
+                        }
+
+                        summary.Model = reader.GetString();
+                        break;
+                    case Field.Stream:
+                        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null))
+                        {
+                            error = "'stream' must be a boolean.";
+                            return false;
+                        }
+
+                        summary.Stream = reader.TokenType == JsonTokenType.True;
+                        break;
+                    case Field.MaxTokens:
+                        if (!TryReadInt(ref reader, "max_tokens", out maxTokens, out error))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.MaxCompletionTokens:
+                        if (!TryReadInt(ref reader, "max_completion_tokens", out maxCompletionTokens, out error))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.MaxOutputTokens:
+                        if (!TryReadInt(ref reader, "max_output_tokens", out maxOutputTokens, out error))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.N:
+                        if (!TryReadInt(ref reader, "n", out n, out error))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.BestOf:
+                        if (!TryReadInt(ref reader, "best_of", out bestOf, out error))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.StreamOptions:
+                        summary.IncludeUsage = ReadIncludeUsage(ref reader);
+                        break;
+                    case Field.Messages:
+                        ReadMessages(ref reader, summary.Messages);
+                        break;
+                    case Field.Input or Field.Instructions or Field.Prompt:
+                        ReadInput(ref reader, summary);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
                 }
             }
 
@@ -98,12 +131,66 @@ public static class ChatRequestInspector
             error = OpenAiErrors.Describe(ex);
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // GetString on a string that is not valid UTF-8, or holds a lone surrogate escape (\ud800).
+            error = string.Create(CultureInfo.InvariantCulture, $"a string is not valid Unicode (at byte {reader.TokenStartIndex + 1})");
+            return false;
+        }
     }
 
-    private static int? ReadInt(ref Utf8JsonReader reader)
+    /// <summary>An integer, or null; anything else is refused (the origin would read it differently).</summary>
+    private static bool TryReadInt(ref Utf8JsonReader reader, string name, out int? value, out string? error)
     {
-        reader.Read();
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) ? value : null;
+        error = null;
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number))
+        {
+            value = number;
+            return true;
+        }
+
+        error = $"'{name}' must be an integer.";
+        return false;
+    }
+
+    private static Field FieldOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("model"u8) ? Field.Model
+        : reader.ValueTextEquals("stream"u8) ? Field.Stream
+        : reader.ValueTextEquals("max_tokens"u8) ? Field.MaxTokens
+        : reader.ValueTextEquals("max_completion_tokens"u8) ? Field.MaxCompletionTokens
+        : reader.ValueTextEquals("max_output_tokens"u8) ? Field.MaxOutputTokens
+        : reader.ValueTextEquals("stream_options"u8) ? Field.StreamOptions
+        : reader.ValueTextEquals("messages"u8) ? Field.Messages
+        : reader.ValueTextEquals("n"u8) ? Field.N
+        : reader.ValueTextEquals("best_of"u8) ? Field.BestOf
+        : reader.ValueTextEquals("input"u8) ? Field.Input
+        : reader.ValueTextEquals("instructions"u8) ? Field.Instructions
+        : reader.ValueTextEquals("prompt"u8) ? Field.Prompt
+        : Field.None;
+
+    /// <summary>The top-level fields the core acts on, as flags so a repeated one is noticed.</summary>
+    [Flags]
+    private enum Field
+    {
+        None = 0,
+        Model = 1 << 0,
+        Stream = 1 << 1,
+        MaxTokens = 1 << 2,
+        MaxCompletionTokens = 1 << 3,
+        MaxOutputTokens = 1 << 4,
+        StreamOptions = 1 << 5,
+        Messages = 1 << 6,
+        N = 1 << 7,
+        BestOf = 1 << 8,
+        Input = 1 << 9,
+        Instructions = 1 << 10,
+        Prompt = 1 << 11,
     }
 
     private static bool ReadIncludeUsage(ref Utf8JsonReader reader)

@@ -1,4 +1,4 @@
-using AiCdn.Common.Tokens;
+using AiCdn.Tokens;
 
 namespace AiCdn.CoreRelay.Admission;
 

@@ -131,9 +131,14 @@ public sealed partial class DirectQuota : IDisposable
         return usable;
     }
 
+    /// <summary>The context held for this key when it may be used now; no side effects (no refresh is started).</summary>
+    public KeyContext? Peek(string keyHash) =>
+        _contexts.TryGetValue(keyHash, out var entry) && _time.GetElapsedTime(entry.Timestamp) < Lifetime(entry) && _store is { } store && store.Matches(entry.Context)
+            ? entry.Context
+            : null;
+
     /// <summary>Whether a context for this key is held and usable now (no side effects; for tests and diagnostics).</summary>
-    internal bool HasUsableContext(string keyHash) =>
-        _contexts.TryGetValue(keyHash, out var entry) && _time.GetElapsedTime(entry.Timestamp) < Lifetime(entry) && _store is { } store && store.Matches(entry.Context);
+    internal bool HasUsableContext(string keyHash) => Peek(keyHash) is not null;
 
     /// <summary>Whether the held context for this key may live <see cref="CoreRelayOptions.KeyContextMaxAge"/> now (for tests and diagnostics).</summary>
     internal bool IsLongLived(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) && entry.Announced && HearsKeyChanges;

@@ -3,8 +3,13 @@ using AiCdn.CoreRelay.Accounting;
 
 namespace AiCdn.CoreRelay.Admission;
 
-/// <summary>What admission learnt about a request, and what the later stages record for settling it.</summary>
-public sealed class RelayFeature(ChatRequestSummary summary, AuthorizeDecision decision, int estimatedPromptTokens, long startTimestamp)
+/// <summary>
+/// An admitted request: what admission decided (set once by <see cref="AuthorizationMiddleware"/>),
+/// and what the relay learns while it runs, for settling it. Who writes what after admission:
+/// the response transform records <see cref="OriginLatency"/> and feeds <see cref="Accounting"/>;
+/// the resumable stream, when there is one, is <see cref="Session"/>.
+/// </summary>
+public sealed class RelayFeature(CoreRequestFeature identity, ChatRequestSummary summary, AuthorizeDecision decision, int estimatedPromptTokens)
 {
     public ChatRequestSummary Summary { get; } = summary;
 
@@ -14,17 +19,17 @@ public sealed class RelayFeature(ChatRequestSummary summary, AuthorizeDecision d
     public int EstimatedPromptTokens { get; } = estimatedPromptTokens;
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the core received the request.</summary>
-    public long StartTimestamp { get; } = startTimestamp;
+    public long StartTimestamp => identity.StartTimestamp;
 
-    /// <summary>The request id (the edge's x-request-id), method and path, kept for logging after the request is gone.</summary>
-    public string RequestId { get; init; } = string.Empty;
+    /// <summary>The request id (the edge's x-request-id), kept for logging after the request is gone.</summary>
+    public string RequestId => identity.RequestId;
+
+    /// <summary>The metric route label.</summary>
+    public string Route => identity.Route;
 
     public string Method { get; init; } = string.Empty;
 
     public string Path { get; init; } = string.Empty;
-
-    /// <summary>The metric route label.</summary>
-    public string Route { get; init; } = "other";
 
     /// <summary>The request's server span.</summary>
     public System.Diagnostics.Activity? Activity { get; init; }
@@ -35,29 +40,18 @@ public sealed class RelayFeature(ChatRequestSummary summary, AuthorizeDecision d
     /// <summary>A streamed response gets a stream id, event ids and a replay buffer.</summary>
     public bool Resumable { get; init; }
 
+    /// <summary>The core asked the origin for usage on the client's behalf: its usage chunk must not reach the client.</summary>
+    public bool DropUsageChunk { get; init; }
+
+    /// <summary>How long the quota decision took.</summary>
+    public TimeSpan AuthDuration { get; init; }
+
     /// <summary>The resumable stream serving this request, once the origin answered.</summary>
     public Resumable.StreamSession? Session { get; set; }
 
-    /// <summary>The core asked the origin for usage on the client's behalf: its usage chunk must not reach the client.</summary>
-    public bool DropUsageChunk { get; set; }
-
+    /// <summary>What the relay learnt from the origin's response (written by the relay streams).</summary>
     public RelayAccounting Accounting { get; } = new();
 
-    /// <summary>Set by failover for each attempt: another origin may still be tried.</summary>
-    public bool CanRetry { get; set; }
-
-    /// <summary>The origin's status when an attempt failed in a way another origin may fix (5xx, 429).</summary>
-    public int? RetryableStatus { get; set; }
-
-    /// <summary>The origin's <c>Retry-After</c> on that failure.</summary>
-    public TimeSpan? RetryAfter { get; set; }
-
-    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the current attempt was sent.</summary>
-    public long AttemptTimestamp { get; set; }
-
-    /// <summary>How long auth-quota took to decide.</summary>
-    public TimeSpan AuthDuration { get; init; }
-
-    /// <summary>Time from sending the (successful) attempt to the origin's response headers.</summary>
+    /// <summary>Time from sending the attempt the client got to the origin's response headers.</summary>
     public TimeSpan OriginLatency { get; set; }
 }

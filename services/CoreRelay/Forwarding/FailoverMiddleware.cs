@@ -1,5 +1,4 @@
 using AiCdn.Common.Errors;
-using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -23,14 +22,7 @@ public sealed partial class FailoverMiddleware(
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var relay = context.Features.Get<RelayFeature>();
         var proxy = context.GetReverseProxyFeature();
-        if (relay is null)
-        {
-            await next(context);
-            return;
-        }
-
         var all = proxy.AvailableDestinations;
         if (all.Count == 0)
         {
@@ -53,10 +45,8 @@ public sealed partial class FailoverMiddleware(
                 return;
             }
 
-            relay.CanRetry = attempt < maxAttempts && candidates.Count > 1;
-            relay.RetryableStatus = null;
-            relay.RetryAfter = null;
-            relay.AttemptTimestamp = time.GetTimestamp();
+            var current = new OriginAttempt(time.GetTimestamp(), canRetry: attempt < maxAttempts && candidates.Count > 1);
+            context.Features.Set(current);
             proxy.AvailableDestinations = candidates;
 
             await next(context);
@@ -64,13 +54,7 @@ public sealed partial class FailoverMiddleware(
             var error = context.Features.Get<IForwarderErrorFeature>();
             var unreachable = error is { Error: ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCreation }
                 && !context.Response.HasStarted;
-            if (relay.RetryableStatus is null && !unreachable)
-            {
-                await ReplaceEmptyProxyErrorAsync(context, error);
-                return;
-            }
-
-            if (!relay.CanRetry)
+            if ((current.HeldBackStatus is null && !unreachable) || !current.CanRetry)
             {
                 await ReplaceEmptyProxyErrorAsync(context, error);
                 return;
@@ -80,13 +64,13 @@ public sealed partial class FailoverMiddleware(
             if (destination is not null)
             {
                 tried.Add(destination);
-                if (relay.RetryableStatus == StatusCodes.Status429TooManyRequests && relay.RetryAfter is { } wait)
+                if (current.HeldBackStatus == StatusCodes.Status429TooManyRequests && current.RetryAfter is { } wait)
                 {
                     cooldowns.CoolDown(destination.DestinationId, wait);
                 }
             }
 
-            var reason = unreachable ? "unreachable" : relay.RetryableStatus == 429 ? "429" : "5xx";
+            var reason = unreachable ? "unreachable" : current.HeldBackStatus == 429 ? "429" : "5xx";
             metrics.Failover(reason);
             LogFailover(logger, destination?.DestinationId ?? "?", reason, attempt);
 

@@ -1,3 +1,4 @@
+using AiCdn.Forwarding;
 using System.Net.Sockets;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ public sealed class OriginHttpClientFactory(
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
+        HeaderEncoding.UseUtf8(handler);
         handler.ConnectTimeout = options.Value.ConnectTimeout;
         handler.PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2);
         handler.KeepAlivePingDelay = TimeSpan.FromSeconds(30);

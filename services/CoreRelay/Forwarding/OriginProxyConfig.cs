@@ -1,3 +1,4 @@
+using AiCdn.Forwarding.Health;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -51,7 +52,7 @@ public static class OriginProxyConfig
                 Passive = new PassiveHealthCheckConfig
                 {
                     Enabled = true,
-                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    Policy = DestinationFaultPolicy.PolicyName,
                     ReactivationPeriod = TimeSpan.FromSeconds(30),
                 },
                 Active = string.IsNullOrEmpty(options.OriginHealthCheckPath) ? null : new ActiveHealthCheckConfig
@@ -59,7 +60,7 @@ public static class OriginProxyConfig
                     Enabled = true,
                     Interval = options.OriginHealthCheckInterval,
                     Timeout = TimeSpan.FromSeconds(5),
-                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Policy = ProbeRecoveryPolicy.PolicyName,
                     Path = options.OriginHealthCheckPath,
                 },
             },

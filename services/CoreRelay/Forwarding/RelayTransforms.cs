@@ -34,23 +34,25 @@ public sealed class RelayTransforms(
     private ValueTask Transform(ResponseTransformContext context)
     {
         var relay = context.HttpContext.Features.Get<RelayFeature>();
+        var attempt = context.HttpContext.Features.Get<OriginAttempt>();
         var response = context.ProxyResponse;
-        if (relay is null || response is null)
+        if (relay is null || attempt is null || response is null)
         {
             return ValueTask.CompletedTask;
         }
 
-        relay.OriginLatency = time.GetElapsedTime(relay.AttemptTimestamp);
-        metrics.UpstreamLatency(relay.OriginLatency);
+        var latency = time.GetElapsedTime(attempt.StartTimestamp);
+        metrics.UpstreamLatency(latency);
         var status = (int)response.StatusCode;
-        if (relay.CanRetry && (status >= 500 || status == StatusCodes.Status429TooManyRequests))
+        if (attempt.CanRetry && (status >= 500 || status == StatusCodes.Status429TooManyRequests))
         {
             // Nothing of this answer reaches the client: failover tries the next origin.
-            relay.RetryableStatus = status;
-            relay.RetryAfter = RetryAfterOf(response.Headers.RetryAfter);
+            attempt.HoldBack(status, RetryAfterOf(response.Headers.RetryAfter));
             context.SuppressResponseBody = true;
             return ValueTask.CompletedTask;
         }
+
+        relay.OriginLatency = latency;
 
         relay.Accounting.OriginStatus = status;
         if (status is < 200 or >= 300)
@@ -70,7 +72,7 @@ public sealed class RelayTransforms(
             if (relay.Resumable)
             {
                 // The stream outlives this response: a session reads the origin, YARP reads the session.
-                var session = registry.Create(relay, relay.KeyHash);
+                var session = registry.Create(relay.Accounting, relay.KeyHash);
                 relay.Session = session;
                 headers[StreamId.Header] = session.Id;
                 var origin = response.Content;

@@ -1,3 +1,4 @@
+using AiCdn.Forwarding;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using AiCdn.Common.Hosting;
@@ -16,6 +17,7 @@ public sealed class CoreListeners(IConfiguration configuration, IOptions<CoreRel
     public void Configure(KestrelServerOptions kestrel)
     {
         var settings = options.Value;
+        HeaderEncoding.UseUtf8(kestrel);
         var hasH2c = ListenAddress.TryParse(settings.ListenH2c, out var h2c);
         var hasTls = ListenAddress.TryParse(settings.ListenTls, out var tls);
         if (!hasH2c && !hasTls)

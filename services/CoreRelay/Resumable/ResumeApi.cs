@@ -1,6 +1,5 @@
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
-using AiCdn.CoreRelay.Admission;
 using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Resumable;
@@ -17,14 +16,9 @@ public static class ResumeApi
         return app;
     }
 
-    private static async Task ResumeAsync(string id, HttpContext context, ClusterSignature signature, StreamResumer resumer)
+    /// <remarks>Only edges reach it: <c>EdgeAuthenticationMiddleware</c> guards every <c>/v1</c> path.</remarks>
+    private static async Task ResumeAsync(string id, HttpContext context, StreamResumer resumer)
     {
-        if (!EdgeAuthentication.IsEdge(context, signature))
-        {
-            await OpenAiErrors.Forbidden("The core relay only accepts requests from AiCdn edges.").ExecuteAsync(context);
-            return;
-        }
-
         if (!ApiKeyHash.TryGetBearer(context.Request.Headers.Authorization, out var key))
         {
             await OpenAiErrors.MissingApiKey().ExecuteAsync(context);

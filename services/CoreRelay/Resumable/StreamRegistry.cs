@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using AiCdn.Common.Streams;
@@ -40,9 +40,9 @@ public sealed partial class StreamRegistry : IHostedService, IDisposable
 
     public int Count => _sessions.Count;
 
-    public StreamSession Create(RelayFeature relay, string ownerKeyHash)
+    public StreamSession Create(RelayAccounting accounting, string ownerKeyHash)
     {
-        var session = new StreamSession(StreamId.New(NodeId), ownerKeyHash, relay, Budget, _options, _time);
+        var session = new StreamSession(StreamId.New(NodeId), ownerKeyHash, accounting, Budget, _options, _time);
         _sessions[session.Id] = session;
         _ = ForgetWhenDoneAsync(session);
         return session;

@@ -1,6 +1,5 @@
 using System.Text;
 using AiCdn.CoreRelay.Accounting;
-using AiCdn.CoreRelay.Admission;
 
 namespace AiCdn.CoreRelay.Resumable;
 
@@ -32,11 +31,11 @@ public sealed class StreamSession : ISseEventSink
     private bool _forgotten;
     private ITimer? _graceTimer;
 
-    public StreamSession(string id, string ownerKeyHash, RelayFeature relay, ReplayBudget budget, ResumableOptions options, TimeProvider time)
+    public StreamSession(string id, string ownerKeyHash, RelayAccounting accounting, ReplayBudget budget, ResumableOptions options, TimeProvider time)
     {
         Id = id;
         OwnerKeyHash = ownerKeyHash;
-        Relay = relay;
+        Accounting = accounting;
         _budget = budget;
         _options = options;
         _time = time;
@@ -46,7 +45,8 @@ public sealed class StreamSession : ISseEventSink
 
     public string OwnerKeyHash { get; }
 
-    public RelayFeature Relay { get; }
+    /// <summary>What the stream learns from the origin, for settling it.</summary>
+    public RelayAccounting Accounting { get; }
 
     /// <summary>The origin was cancelled because nobody came back within the grace period (or the core stopped).</summary>
     public bool Abandoned { get; private set; }
@@ -223,7 +223,7 @@ public sealed class StreamSession : ISseEventSink
 
     private async Task PumpAsync(SseEventReader reader, IDisposable origin)
     {
-        var accounting = Relay.Accounting;
+        var accounting = Accounting;
         try
         {
             while (await reader.ReadAsync(_pumpCancel.Token))

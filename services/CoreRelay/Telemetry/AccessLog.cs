@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AiCdn.CoreRelay.Admission;
 
 namespace AiCdn.CoreRelay.Telemetry;
 
@@ -9,32 +8,32 @@ namespace AiCdn.CoreRelay.Telemetry;
 /// </summary>
 public sealed partial class AccessLog(ILogger<AccessLog> logger)
 {
-    public void Completed(RelayFeature relay, Activity? activity, int status, string outcome, int promptTokens, int completionTokens, TimeSpan? ttft, TimeSpan duration)
+    public void Completed(AccessLogEntry entry, Activity? activity)
     {
-        var model = relay.Summary.Model ?? "-";
-        var tenant = relay.Decision.Tenant ?? "-";
-        var ttftMs = ttft?.TotalMilliseconds ?? -1;
+        var model = entry.Model ?? "-";
+        var tenant = entry.Tenant ?? "-";
+        var ttftMs = entry.TimeToFirstToken?.TotalMilliseconds ?? -1;
 
         if (activity is not null)
         {
             activity.SetTag("gen_ai.request.model", model);
             activity.SetTag("aicdn.tenant", tenant);
-            activity.SetTag("aicdn.key_id", relay.Decision.KeyId);
-            activity.SetTag("aicdn.outcome", outcome);
-            activity.SetTag("gen_ai.usage.input_tokens", promptTokens);
-            activity.SetTag("gen_ai.usage.output_tokens", completionTokens);
-            if (ttft is not null)
+            activity.SetTag("aicdn.key_id", entry.KeyId);
+            activity.SetTag("aicdn.outcome", entry.Outcome);
+            activity.SetTag("gen_ai.usage.input_tokens", entry.PromptTokens);
+            activity.SetTag("gen_ai.usage.output_tokens", entry.CompletionTokens);
+            if (entry.TimeToFirstToken is not null)
             {
                 activity.SetTag("aicdn.ttft_ms", ttftMs);
             }
         }
 
-        LogCompleted(logger, relay.RequestId, relay.Method, relay.Path, status, outcome, tenant, relay.Decision.KeyId ?? "-", model,
-            promptTokens, completionTokens, ttftMs, duration.TotalMilliseconds);
+        LogCompleted(logger, entry.RequestId, entry.Method, entry.Path, entry.Status, entry.Outcome, tenant, entry.KeyId ?? "-", model,
+            entry.PromptTokens, entry.CompletionTokens, ttftMs, entry.Duration.TotalMilliseconds);
     }
 
-    public void Rejected(HttpContext context, int status, string? code, TimeSpan duration) =>
-        LogRejected(logger, RequestId(context), context.Request.Method, context.Request.Path.Value ?? "/", status, code ?? "-", duration.TotalMilliseconds);
+    public void Rejected(string requestId, string method, string path, int status, string? code, TimeSpan duration) =>
+        LogRejected(logger, requestId, method, path, status, code ?? "-", duration.TotalMilliseconds);
 
     public static string RequestId(HttpContext context) =>
         context.Request.Headers["x-request-id"] is { Count: > 0 } id && id[0]!.Length <= 128 ? id[0]! : context.TraceIdentifier;

@@ -1,5 +1,6 @@
 using System.Net.Http;
 using AiCdn.Common.Errors;
+using AiCdn.Forwarding.Health;
 using AiCdn.EdgeGateway.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -10,8 +11,8 @@ namespace AiCdn.EdgeGateway.Forwarding;
 /// <summary>
 /// Tries another core when one cannot be connected to: at that point nothing has reached the core or
 /// the client, so a retry cannot double a generation. Runs before YARP's load balancing, so each
-/// attempt picks among the cores not yet tried; passive health checks see every failure. Errors YARP
-/// leaves as bare statuses get OpenAI's body.
+/// attempt picks among the cores not yet tried, healthy ones first, then those marked down; passive
+/// health checks see every failure. Errors YARP leaves as bare statuses get OpenAI's body.
 /// </summary>
 public sealed partial class CoreFailoverMiddleware(
     RequestDelegate next,
@@ -24,7 +25,8 @@ public sealed partial class CoreFailoverMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
-        var all = proxy.AvailableDestinations;
+        var available = proxy.AvailableDestinations;
+        var all = proxy.AllDestinations;
         if (all.Count == 0)
         {
             await EdgeErrors.NoCore().ExecuteAsync(context);
@@ -45,7 +47,7 @@ public sealed partial class CoreFailoverMiddleware(
         {
             if (tried is not null)
             {
-                proxy.AvailableDestinations = Remaining(all, tried);
+                proxy.AvailableDestinations = NextCandidates(available, all, tried);
             }
 
             await next(context);
@@ -56,7 +58,7 @@ public sealed partial class CoreFailoverMiddleware(
                 return;
             }
 
-            if (attempt < maxAttempts && !context.Response.HasStarted && IsConnectFailure(error) && proxy.ProxiedDestination is { } failed)
+            if (attempt < maxAttempts && !context.Response.HasStarted && HopFaults.IsUnreachable(error) && proxy.ProxiedDestination is { } failed)
             {
                 (tried ??= []).Add(failed);
                 metrics.Failover();
@@ -77,23 +79,34 @@ public sealed partial class CoreFailoverMiddleware(
         }
     }
 
-    /// <summary>True only when the core was never reached: refused, unreachable, timed out connecting, TLS failed.</summary>
-    public static bool IsConnectFailure(IForwarderErrorFeature error) =>
-        error.Error is ForwarderError.Request
-        && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
-
-    private static List<DestinationState> Remaining(IReadOnlyList<DestinationState> all, List<DestinationState> tried)
+    /// <summary>
+    /// The healthy cores not yet tried; once those are used up, the cores marked down: a core that
+    /// restarted may answer before its health is known again, and trying it costs one refused
+    /// connection, while giving up costs the client its request.
+    /// </summary>
+    private static List<DestinationState> NextCandidates(IReadOnlyList<DestinationState> available, IReadOnlyList<DestinationState> all, List<DestinationState> tried)
     {
-        var remaining = new List<DestinationState>(all.Count);
-        foreach (var destination in all)
+        var candidates = new List<DestinationState>(all.Count);
+        foreach (var destination in available)
         {
             if (!tried.Contains(destination))
             {
-                remaining.Add(destination);
+                candidates.Add(destination);
             }
         }
 
-        return remaining;
+        if (candidates.Count == 0)
+        {
+            foreach (var destination in all)
+            {
+                if (!tried.Contains(destination))
+                {
+                    candidates.Add(destination);
+                }
+            }
+        }
+
+        return candidates;
     }
 
     private Task ReplaceBareErrorAsync(HttpContext context, IForwarderErrorFeature error)

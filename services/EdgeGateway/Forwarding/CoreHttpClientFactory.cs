@@ -1,3 +1,4 @@
+using AiCdn.Forwarding;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -27,6 +28,7 @@ public sealed class CoreHttpClientFactory(
         base.ConfigureHandler(context, handler);
         var settings = options.Value;
 
+        HeaderEncoding.UseUtf8(handler);
         handler.ConnectCallback = CoreSockets.Connector(settings.CoreConnectTimeout);
         handler.KeepAlivePingDelay = settings.CoreKeepAlivePingDelay;
         handler.KeepAlivePingTimeout = settings.CoreKeepAlivePingTimeout;

@@ -6,6 +6,7 @@ using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Streaming;
 using AiCdn.EdgeGateway.Telemetry;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace AiCdn.EdgeGateway.Forwarding;
 
@@ -72,7 +73,10 @@ public sealed class CoreLinkHandler(
             Version = original.Version,
             VersionPolicy = original.VersionPolicy,
         };
-        resume.Headers.Authorization = original.Headers.Authorization;
+        var authorization = original.Headers.TryGetValues(HeaderNames.Authorization, out var keys) ? string.Join(", ", keys) : null;
+        var forwardedFor = original.Headers.TryGetValues(ClusterSignature.ForwardedForHeader, out var addresses) ? string.Join(", ", addresses) : null;
+        resume.Headers.TryAddWithoutValidation(HeaderNames.Authorization, authorization);
+        resume.Headers.TryAddWithoutValidation(ClusterSignature.ForwardedForHeader, forwardedFor);
         foreach (var name in (ReadOnlySpan<string>)["x-request-id", "traceparent", "tracestate"])
         {
             if (original.Headers.TryGetValues(name, out var values))
@@ -86,7 +90,7 @@ public sealed class CoreLinkHandler(
             resume.Headers.TryAddWithoutValidation(StreamId.LastEventIdHeader, lastEventId);
         }
 
-        resume.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("GET", path));
+        resume.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("GET", path, authorization, forwardedFor));
         resume.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
         var response = await base.SendAsync(resume, cancellationToken);

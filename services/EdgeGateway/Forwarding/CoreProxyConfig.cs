@@ -1,4 +1,5 @@
 using System.Net;
+using AiCdn.Forwarding.Health;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -51,13 +52,13 @@ public static class CoreProxyConfig
                     Enabled = true,
                     Interval = options.CoreHealthInterval,
                     Timeout = options.CoreHealthTimeout,
-                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Policy = ProbeRecoveryPolicy.PolicyName,
                     Path = options.CoreHealthPath,
                 },
                 Passive = new PassiveHealthCheckConfig
                 {
                     Enabled = true,
-                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    Policy = DestinationFaultPolicy.PolicyName,
                     ReactivationPeriod = TimeSpan.FromSeconds(30),
                 },
                 // With every core marked down, still try them all rather than answer 503 outright.

@@ -5,12 +5,15 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace AiCdn.EdgeGateway.Forwarding;
 
 /// <summary>
-/// What the edge adds to every request it relays: the cluster signature and the client-traffic
-/// marker. The request id is settled earlier (<see cref="Telemetry.RequestIds"/>) and travels as a
-/// request header; X-Forwarded-For/Proto and W3C trace context are YARP's defaults.
+/// What the edge adds to every request it relays: the client's address (X-Forwarded-For/Proto),
+/// the cluster signature over it and the client-traffic marker. The request id is settled earlier
+/// (<see cref="Telemetry.RequestIds"/>) and travels as a request header; W3C trace context is YARP's.
 /// </summary>
 public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvider
 {
+    private static readonly string[] s_replaced =
+        [ClusterSignature.HeaderName, "Forwarded", ClusterSignature.ForwardedForHeader, "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -21,16 +24,41 @@ public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvi
 
     public void Apply(TransformBuilderContext context)
     {
+        // The client address is set (and signed) here rather than by YARP's default forwarders.
+        context.UseDefaultForwarders = false;
         context.AddRequestTransform(transform =>
         {
             var proxyRequest = transform.ProxyRequest;
             var headers = proxyRequest.Headers;
+            var client = transform.HttpContext;
 
-            // A client cannot present its own signature: whatever it sent is replaced. The method is
-            // the one the core will see: a WebSocket upgrade becomes CONNECT over HTTP/2 (RFC 8441).
-            headers.Remove(ClusterSignature.HeaderName);
-            var path = transform.Path.HasValue ? transform.Path.Value! : "/";
-            headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create(proxyRequest.Method.Method, path));
+            // Whatever a client claims about addresses, or as a signature, is replaced.
+            foreach (var name in s_replaced)
+            {
+                headers.Remove(name);
+            }
+
+            var forwardedFor = client.Connection.RemoteIpAddress?.ToString();
+            if (forwardedFor is not null)
+            {
+                headers.TryAddWithoutValidation(ClusterSignature.ForwardedForHeader, forwardedFor);
+            }
+
+            headers.TryAddWithoutValidation("X-Forwarded-Proto", client.Request.Scheme);
+
+            // One key per request: with several Authorization headers none is sent (the core answers 401).
+            var authorization = client.Request.Headers.Authorization;
+            if (authorization.Count > 1)
+            {
+                headers.Remove("Authorization");
+            }
+
+            // The signature binds what the core trusts: method (a WebSocket upgrade becomes CONNECT
+            // over HTTP/2, RFC 8441, and is signed as the core will see it), path, query, key and
+            // client address.
+            var path = (transform.Path.HasValue ? transform.Path.Value! : "/") + transform.Query.QueryString.Value;
+            headers.TryAddWithoutValidation(ClusterSignature.HeaderName,
+                signature.Create(proxyRequest.Method.Method, path, authorization.Count == 1 ? authorization[0] : null, forwardedFor));
 
             proxyRequest.Options.Set(CoreLinkRequest.Key, CoreLinkRequest.Proxied);
             return ValueTask.CompletedTask;

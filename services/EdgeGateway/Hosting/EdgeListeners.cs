@@ -1,3 +1,4 @@
+using AiCdn.Forwarding;
 using System.Security.Authentication;
 using AiCdn.Common.Hosting;
 using AiCdn.EdgeGateway.Tls;
@@ -27,6 +28,7 @@ public sealed partial class EdgeListeners(
     {
         var settings = options.Value;
         kestrel.AddServerHeader = false;
+        HeaderEncoding.UseUtf8(kestrel);
         ApplyLimits(kestrel.Limits, settings.Limits);
 
         if (settings.HasExplicitListeners)

@@ -68,14 +68,16 @@ public sealed partial class CoreChatClient(
         };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        request.Headers.TryAddWithoutValidation(HeaderNames.Authorization, (string?)upgrade.Request.Headers.Authorization);
-        request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", Path));
+        var authorization = upgrade.Request.Headers.Authorization.Count == 1 ? upgrade.Request.Headers.Authorization[0] : null;
+        var forwardedFor = upgrade.Connection.RemoteIpAddress?.ToString();
+        request.Headers.TryAddWithoutValidation(HeaderNames.Authorization, authorization);
+        request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", Path, authorization, forwardedFor));
         request.Headers.TryAddWithoutValidation(RequestIds.HeaderName, requestId);
 
         // A WebSocket client cannot resume a stream by id: when it cancels or leaves, the core must
         // stop the origin and charge only what was relayed, not keep generating for the grace period.
         request.Headers.TryAddWithoutValidation("x-aicdn-resumable", "false");
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", upgrade.Connection.RemoteIpAddress?.ToString());
+        request.Headers.TryAddWithoutValidation(ClusterSignature.ForwardedForHeader, forwardedFor);
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", upgrade.Request.Scheme);
         request.Options.Set(CoreLinkRequest.Key, CoreLinkRequest.WebSocketChat);
         return request;

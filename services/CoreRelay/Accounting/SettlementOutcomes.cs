@@ -1,0 +1,12 @@
+namespace AiCdn.CoreRelay.Accounting;
+
+/// <summary>How a relayed request ended, as settlements, access logs and spans name it.</summary>
+public static class SettlementOutcomes
+{
+    public const string Completed = "completed";
+    public const string CompletedWithoutUsage = "completed_without_usage";
+    public const string ClientDisconnected = "client_disconnected";
+    public const string OriginRejected = "origin_rejected";
+    public const string OriginError = "origin_error";
+    public const string OriginUnreachable = "origin_unreachable";
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using AiCdn.Common.Errors;
+using AiCdn.Common.Quota;
+using AiCdn.Common.Security;
+using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Tokens;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AiCdn.CoreRelay.Admission;
+
+/// <summary>
+/// Step 3: may this key make this call? The prompt is counted (bounded work, stopped when the
+/// client leaves), and auth-quota (or this core, against Redis) reserves one request, the token
+/// estimate and, for a stream, a concurrency lease. Refused: OpenAI's error with the key's
+/// <c>x-ratelimit-*</c> headers. Admitted: the client's key is swapped for the origin's and the
+/// request goes on, carrying a <see cref="RelayFeature"/>; nothing reached an origin before this.
+/// </summary>
+public sealed class AuthorizationMiddleware(
+    RequestDelegate next,
+    TokenCounter tokens,
+    AuthQuotaClient authQuota,
+    LeaseRenewer leases,
+    AdmissionRejections rejections,
+    CoreRelayMetrics metrics,
+    TimeProvider time,
+    IOptionsMonitor<CoreRelayOptions> options)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var inspected = context.Features.GetRequiredFeature<InspectedRequest>();
+        var identity = context.Features.GetRequiredFeature<CoreRequestFeature>();
+        var summary = inspected.Summary;
+        var settings = options.CurrentValue;
+        var request = context.Request;
+
+        int promptTokens;
+        try
+        {
+            promptTokens = (summary.Messages.Count > 0 ? tokens.CountChatPrompt(summary.Messages, context.RequestAborted) : 0) + summary.PromptTokenIds;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left while its prompt was being counted: nothing was reserved, nothing to answer.
+            return;
+        }
+
+        var estimate = TokenEstimate.For(summary, promptTokens, request.Path, settings.DefaultCompletionTokenEstimate);
+        var authStart = time.GetTimestamp();
+        var decision = await authQuota.AuthorizeAsync(
+            new AuthorizeRequest(inspected.KeyHash, summary.Model, estimate, summary.Stream, Guid.NewGuid().ToString("N")),
+            context.RequestAborted);
+        var authDuration = time.GetElapsedTime(authStart);
+
+        RateLimitHeaders.Apply(context.Response.Headers, decision.RateLimit);
+        if (!decision.Allowed)
+        {
+            var retryAfter = decision.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
+            await rejections.RejectAsync(context, new OpenAiErrorResult(decision.Status, decision.Error ?? OpenAiErrors.InvalidApiKey().Error, retryAfter));
+            return;
+        }
+
+        var relay = new RelayFeature(identity, summary, decision, promptTokens)
+        {
+            DropUsageChunk = inspected.AskedUsageForClient,
+            AuthDuration = authDuration,
+            KeyHash = inspected.KeyHash,
+            Resumable = summary.Stream && settings.Resumable.Enabled && !OptsOutOfResume(request),
+            Method = request.Method,
+            Path = request.Path.Value ?? "/",
+            // The hop's server span (the dashboard's top span for this hop), not YARP's forwarder span.
+            Activity = context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current,
+        };
+        context.Features.Set(relay);
+        leases.Track(decision.ReservationId);
+
+        // The client's key stops here; the origin sees only the core's own key.
+        request.Headers.Remove(HeaderNames.Authorization);
+        request.Headers.Remove(ClusterSignature.HeaderName);
+        if (!string.IsNullOrEmpty(settings.OriginApiKey))
+        {
+            request.Headers.Authorization = "Bearer " + settings.OriginApiKey;
+        }
+
+        // Our limits replace whatever the origin reports about the core's own origin key, and the
+        // client learns what each part of the core's path took (W3C Server Timing).
+        context.Response.OnStarting(static state =>
+        {
+            var (response, relay, time, metrics) = ((HttpResponse, RelayFeature, TimeProvider, CoreRelayMetrics))state;
+            RateLimitHeaders.RemoveOriginHeaders(response.Headers);
+            RateLimitHeaders.Apply(response.Headers, relay.Decision.RateLimit);
+            var toHeaders = time.GetElapsedTime(relay.StartTimestamp);
+            response.Headers.Append("Server-Timing", ServerTiming.Format(toHeaders, relay.AuthDuration, relay.OriginLatency));
+            metrics.RelayOverhead(toHeaders - relay.OriginLatency);
+            return Task.CompletedTask;
+        }, (context.Response, relay, time, metrics));
+
+        await next(context);
+    }
+
+    /// <summary>A client may ask for plain relaying: <c>x-aicdn-resumable: false</c>.</summary>
+    private static bool OptsOutOfResume(HttpRequest request) =>
+        request.Headers["x-aicdn-resumable"] is { Count: > 0 } value
+        && (string.Equals(value[0], "false", StringComparison.OrdinalIgnoreCase) || value[0] == "0" || string.Equals(value[0], "off", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,15 @@
+using System.Net.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace AiCdn.Forwarding.Health;
+
+/// <summary>Which failed forwards say something about the next hop itself, rather than about the client or the request.</summary>
+public static class HopFaults
+{
+    /// <summary>
+    /// The next hop could not be reached at all: connection refused or reset while connecting, name
+    /// not resolved, TLS failed. Nothing reached it, so another may be tried, and no client can cause it.
+    /// </summary>
+    public static bool IsUnreachable(IForwarderErrorFeature? error) =>
+        error is { Error: ForwarderError.Request, Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } };
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AiCdn.Common.Security;
+using AiCdn.Testing;
+using AiCdn.Tokens;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiCdn.CoreRelay.Tests;
+
+/// <summary>
+/// What an attacker or a careless client sends gets a cheap, clear answer, and no body gets around
+/// the key's limits, whatever it looks like or claims to be.
+/// </summary>
+public sealed class HostileInputTests
+{
+    /// <summary>Far above what the fixed code needs (well under a second), far below what counting a long run of one character once cost (minutes).</summary>
+    private static readonly TimeSpan s_generous = TimeSpan.FromSeconds(20);
+
+    [Theory]
+    [InlineData("A")]
+    [InlineData(" ")]
+    [InlineData("😀")]
+    public async Task WrongKey_HugeRunOfOneCharacter_RefusedWithoutCountingIt(string character)
+    {
+        await using var chain = await Chain.StartAsync();
+        using var client = chain.CreateEdgeClient();
+        var content = string.Concat(Enumerable.Repeat(character, 400_000 / character.Length));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(Chat("sk-aicdn-not-a-key", content));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("invalid_api_key", await ErrorCodeAsync(response));
+        Assert.True(clock.Elapsed < s_generous, $"a wrong key with a 400,000-character prompt took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task WrongKey_LargeBody_NothingOfItIsCounted()
+    {
+        var tokenizer = new CountingTokenizer(TokenCounter.Default.Tokenizer);
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = services => services.AddSingleton(new TokenCounter(tokenizer)) });
+        using var client = chain.CreateEdgeClient();
+
+        using var wrongKey = await client.SendAsync(Chat("sk-aicdn-not-a-key", new string('x', 100_000)));
+        var countedForStranger = tokenizer.Characters;
+        using var rightKey = await client.SendAsync(Chat(Chain.ApiKey, new string('x', 100_000)));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+        Assert.Equal(0, countedForStranger);
+        Assert.Equal(HttpStatusCode.OK, rightKey.StatusCode);
+        Assert.True(tokenizer.Characters >= 100_000, "a valid key's prompt is counted");
+    }
+
+    [Theory]
+    [InlineData("A")]
+    [InlineData("ab")]
+    [InlineData("日本")]
+    [InlineData("😀")]
+    [InlineData(" \n")]
+    public async Task ValidKey_FourMebibytesOfAnyText_BoundedWorkAndServed(string pattern)
+    {
+        await using var chain = await Chain.StartAsync(new ChainSettings { Core = { ["CoreRelay:MaxRequestBodyBytes"] = "8388608" }, Edge = { ["Edge:Limits:MaxRequestBodySize"] = "8388608" } });
+        using var client = chain.CreateEdgeClient();
+        var chars = (4 * 1024 * 1024) / Encoding.UTF8.GetByteCount(pattern) * pattern.Length;
+        var content = string.Concat(Enumerable.Repeat(pattern, chars / pattern.Length));
+
+        // Written as UTF-8, not \u-escaped, so 4 MiB of body is 4 MiB of text.
+        const string Prefix = "{\"model\":\"mock-gpt\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"";
+        var body = Encoding.UTF8.GetBytes(Prefix + content.Replace("\n", "\\n", StringComparison.Ordinal) + "\"}]}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.ApiKey);
+
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"a 4 MiB prompt of '{pattern}' took {clock.Elapsed} through the chain");
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("multipart/form-data; boundary=x")]
+    [InlineData("application/xml")]
+    [InlineData("json")]
+    public async Task BodyThatIsNotLabelledJson_Is415AndNeverForwarded(string contentType)
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        using var client = chain.CreateEdgeClient();
+        using var request = Chat(Chain.ApiKey, "hi");
+        request.Content!.Headers.Remove("Content-Type");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("unsupported_media_type", await ErrorCodeAsync(response));
+        Assert.Empty(settlements.Settled);
+    }
+
+    [Fact]
+    public async Task RestrictedKey_BodyWithoutContentType_HeldToItsModelsStreamsAndTokens()
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        var key = await CreateKeyAsync(chain, """{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1,"tokens_per_day":200}}""");
+        using var client = chain.CreateEdgeClient();
+
+        using var otherModel = await client.SendAsync(Unlabelled(key, """{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"""));
+        using var tooMuch = await client.SendAsync(Unlabelled(key, """{"model":"mock-gpt","max_tokens":2000,"messages":[{"role":"user","content":"hi"}]}"""));
+
+        // Two slow streams at once on a one-stream key: the second is refused while the first runs.
+        using var first = Unlabelled(key, """{"model":"mock-gpt","stream":true,"max_tokens":20,"messages":[{"role":"user","content":"hi"}]}""");
+        first.Headers.Add("x-mock-token-interval-ms", "200");
+        using var firstResponse = await client.SendAsync(first, HttpCompletionOption.ResponseHeadersRead);
+        using var second = await client.SendAsync(Unlabelled(key, """{"model":"mock-gpt","stream":true,"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"""));
+
+        Assert.Equal(HttpStatusCode.Forbidden, otherModel.StatusCode);
+        Assert.Equal("model_not_allowed", await ErrorCodeAsync(otherModel));
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooMuch.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+
+        await firstResponse.Content.ReadAsStringAsync();
+        var settled = await settlements.WaitForCountAsync(1);
+        Assert.True(settled.PromptTokens > 0, "the unlabelled body's prompt was charged");
+    }
+
+    [Theory]
+    [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
+    [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]
+    [InlineData("""{"model":"mock-gpt","model":"gpt-4o","messages":[]}""")]
+    [InlineData("""{"model":5,"messages":[]}""")]
+    [InlineData("""{"model":"mock-gpt","stream":"true","messages":[]}""")]
+    [InlineData("""{"model":"mock-gpt","max_tokens":"9","messages":[]}""")]
+    [InlineData("""{"model":"mock-gpt","n":1.5,"messages":[]}""")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("")]
+    public async Task MalformedBody_Is400JsonError_WhateverTheKey(string body)
+    {
+        await using var chain = await Chain.StartAsync();
+        using var client = chain.CreateEdgeClient();
+        foreach (var key in new[] { Chain.ApiKey, "sk-aicdn-not-a-key" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+            using var response = await client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(await ErrorCodeAsync(response), new[] { "invalid_json", "missing_required_parameter" });
+        }
+    }
+
+    [Fact]
+    public async Task RawInvalidUtf8_Is400()
+    {
+        await using var chain = await Chain.StartAsync();
+        using var client = chain.CreateEdgeClient();
+        var prefix = Encoding.UTF8.GetBytes("""{"model":"mock-gpt","messages":[{"role":"user","content":"a""");
+        var suffix = Encoding.UTF8.GetBytes("""b"}]}""");
+        byte[] body = [.. prefix, 0xC3, 0x28, .. suffix];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.ApiKey);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_json", await ErrorCodeAsync(response));
+    }
+
+    [Fact]
+    public async Task SignatureReplayed_SecondUseIs403()
+    {
+        await using var chain = await Chain.StartAsync();
+        using var client = chain.Core.CreateClient();
+        var signature = new ClusterSignature(Chain.ClusterSecret, TimeProvider.System);
+        using var first = Chat(Chain.ApiKey, "hi");
+        signature.Sign(first);
+        var captured = first.Headers.GetValues(ClusterSignature.HeaderName).Single();
+
+        using var served = await client.SendAsync(first);
+        using var replay = Chat(Chain.ApiKey, "something else entirely");
+        replay.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, captured);
+        using var replayed = await client.SendAsync(replay);
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, replayed.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("key")]
+    [InlineData("query")]
+    [InlineData("client")]
+    public async Task SignatureForOneRequest_DoesNotCoverAnother(string changed)
+    {
+        await using var chain = await Chain.StartAsync();
+        using var client = chain.Core.CreateClient();
+        var signature = new ClusterSignature(Chain.ClusterSecret, TimeProvider.System);
+        using var request = Chat(Chain.ApiKey, "hi");
+        request.Headers.TryAddWithoutValidation(ClusterSignature.ForwardedForHeader, "203.0.113.7");
+        signature.Sign(request);
+        switch (changed)
+        {
+            case "key":
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-aicdn-someone-else");
+                break;
+            case "query":
+                request.RequestUri = new Uri("/v1/chat/completions?x=1", UriKind.Relative);
+                break;
+            default:
+                request.Headers.Remove(ClusterSignature.ForwardedForHeader);
+                request.Headers.TryAddWithoutValidation(ClusterSignature.ForwardedForHeader, "198.51.100.9");
+                break;
+        }
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    private static HttpRequestMessage Chat(string key, string content, int maxTokens = 2) =>
+        Requests.Chat(key, stream: false, maxTokens: maxTokens, content: content);
+
+    private static HttpRequestMessage Unlabelled(string key, string json)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    private static async Task<string> CreateKeyAsync(Chain chain, string json)
+    {
+        using var admin = chain.AuthQuota.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
+        using var response = await admin.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response)
+    {
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("error").GetProperty("code").GetString();
+    }
+}
