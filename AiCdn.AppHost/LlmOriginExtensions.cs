@@ -21,6 +21,9 @@ public static class LlmOriginExtensions
 
     private const string OriginKeyParameter = "llm-source-api-key";
 
+    /// <summary>core-relay's default request-header allow-list, plus the mock's control headers.</summary>
+    public const string MockForwardRequestHeaders = "accept-language,openai-beta,user-agent,x-request-id,x-mock-*";
+
     /// <summary>Points core-relay at the mock, or passes the real origin's settings through.</summary>
     public static IResourceBuilder<ProjectResource> WithLlmOrigin(this IResourceBuilder<ProjectResource> core, IResourceBuilder<ProjectResource>? llmMock)
     {
@@ -28,8 +31,11 @@ public static class LlmOriginExtensions
         {
             // The mock has an unauthenticated /health, so the core can probe it actively.
             var originKey = core.ApplicationBuilder.Resources.OfType<ParameterResource>().Single(p => p.Name == OriginKeyParameter);
+            // The mock's pacing and fault headers (x-mock-*) reach it from clients in development;
+            // a core in front of a real origin forwards only the default allow-list.
             return core.WithReference(llmMock).WaitFor(llmMock)
                 .WithEnvironment("ORIGIN_HEALTH_PATH", "/health")
+                .WithEnvironment("FORWARD_REQUEST_HEADERS", MockForwardRequestHeaders)
                 .WithEnvironment("LLM_SOURCE_API_KEY", originKey);
         }
 

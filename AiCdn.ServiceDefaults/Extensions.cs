@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -39,6 +40,22 @@ public static class Extensions
                 : EnvironmentAliases.ToLogLevelName(value));
 
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // These categories write each request's full URL, query string included (where a careless
+        // client puts its key), and YARP's logs every client-caused forwarding error with a stack
+        // trace. The services' own access logs carry the path only and log forwarding failures
+        // themselves, so these stay quiet whatever LOG_LEVEL says (docs/security.md).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Information);
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
+
+        // OpenTelemetry redacts query values in url.query and url.full unless told not to; Aspire's
+        // AppHost tells it not to for local runs. Keys must not reach traces there either.
+        builder.Configuration.AddInMemoryCollection(
+        [
+            KeyValuePair.Create("OTEL_DOTNET_EXPERIMENTAL_ASPNETCORE_DISABLE_URL_QUERY_REDACTION", (string?)bool.FalseString),
+            KeyValuePair.Create("OTEL_DOTNET_EXPERIMENTAL_HTTPCLIENT_DISABLE_URL_QUERY_REDACTION", (string?)bool.FalseString),
+        ]);
 
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();

@@ -64,9 +64,9 @@ if [[ $QUOTA_STORE == redis ]]; then
 fi
 start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY" "${store_env[@]}"
 start_service core-res core-res "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19180 LISTEN_H2C=127.0.0.1:19480 \
-  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 CORE_NODE_ID=core-res "${store_env[@]}"
+  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS" CORE_NODE_ID=core-res "${store_env[@]}"
 start_service core-plain core-plain "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS=http://127.0.0.1:19181 LISTEN_H2C=127.0.0.1:19481 \
-  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 RESUMABLE_STREAMS=false "${store_env[@]}"
+  LLM_SOURCE_HOST=127.0.0.1:19280 AUTH_QUOTA_URL=http://127.0.0.1:19380 FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS" RESUMABLE_STREAMS=false "${store_env[@]}"
 edge_env=(Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0)
 start_service edge-mock edge-mock "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19080 METRICS_PORT=127.0.0.1:19580 \
   CORE_NODE_HOST=127.0.0.1:19280 "${edge_env[@]}"

@@ -43,7 +43,7 @@ for i in "${!variants[@]}"; do
     off) telemetry=(OTEL_SDK_DISABLED=true) ;;
   esac
   start_service "core-$variant" "core-$variant" "$BIN/CoreRelay/CoreRelay.dll" "${telemetry[@]}" ASPNETCORE_URLS="http://127.0.0.1:$((17180 + i))" \
-    LISTEN_H2C="127.0.0.1:$((17480 + i))" LLM_SOURCE_HOST=127.0.0.1:17280 AUTH_QUOTA_URL=http://127.0.0.1:17380
+    LISTEN_H2C="127.0.0.1:$((17480 + i))" LLM_SOURCE_HOST=127.0.0.1:17280 AUTH_QUOTA_URL=http://127.0.0.1:17380 FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS"
   start_service "edge-$variant" "edge-$variant" "$BIN/EdgeGateway/EdgeGateway.dll" "${telemetry[@]}" LISTEN_HTTP="127.0.0.1:$((17080 + i))" \
     METRICS_PORT="127.0.0.1:$((17580 + i))" CORE_NODE_HOST="127.0.0.1:$((17480 + i))" CORE_TRANSPORT=h2c \
     Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0

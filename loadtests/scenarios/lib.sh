@@ -5,6 +5,9 @@ LOADTESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_DIR="$(cd "$LOADTESTS_DIR/.." && pwd)"
 export REPO_DIR
 LOAD_HOME="${LOAD_HOME:-/tmp/aicdn-load}"
+# core-relay's request-header allow-list plus llm-mock's pacing and fault headers, which the load tool sends.
+MOCK_FORWARD_HEADERS="accept-language,openai-beta,user-agent,x-request-id,x-mock-*"
+export MOCK_FORWARD_HEADERS
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -46,7 +46,8 @@ for ((i = 0; i < CORES; i++)); do
   extra=()
   [[ "$EDGE_TO_CORE" == h2c ]] && extra=(LISTEN_H2C="127.0.0.1:$((CORE_H2C_PORT + i))")
   start_service core "core-$i" "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS="http://127.0.0.1:$((CORE_PORT + i))" \
-    LLM_SOURCE_HOST="$(port_list "$MOCK_PORT" "$MOCKS")" AUTH_QUOTA_URL="http://127.0.0.1:$AUTH_PORT" "${extra[@]}"
+    LLM_SOURCE_HOST="$(port_list "$MOCK_PORT" "$MOCKS")" AUTH_QUOTA_URL="http://127.0.0.1:$AUTH_PORT" \
+    FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS" "${extra[@]}"
 done
 [[ "$EDGE_TO_CORE" == h2c ]] && core_targets="$(port_list "$CORE_H2C_PORT" "$CORES")"
 

@@ -179,6 +179,8 @@ aicdn_service_env() {
       if [[ $with_mock == 1 ]]; then
         echo "LLM_SOURCE_HOST=$(aicdn_service_url llm-mock "$env_file")"
         echo "ORIGIN_HEALTH_PATH=/health"
+        # The mock's pacing and fault headers may reach it; a real origin gets the default allow-list.
+        echo "FORWARD_REQUEST_HEADERS=accept-language,openai-beta,user-agent,x-request-id,x-mock-*"
       fi
       ;;
     auth-quota | llm-mock)

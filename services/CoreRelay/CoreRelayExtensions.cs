@@ -29,6 +29,7 @@ public static class CoreRelayExtensions
             ["REDIS_URL"] = "ConnectionStrings:redis",
             ["REDIS_CONNECTION"] = "ConnectionStrings:redis",
             ["ORIGIN_HEALTH_PATH"] = "CoreRelay:OriginHealthCheckPath",
+            ["FORWARD_REQUEST_HEADERS"] = "CoreRelay:ForwardRequestHeaders",
             ["RESUMABLE_STREAMS"] = "CoreRelay:Resumable:Enabled",
             ["CORE_NODE_ID"] = "CoreRelay:Resumable:NodeId",
             ["LISTEN_H2C"] = "CoreRelay:ListenH2c",
@@ -60,6 +61,7 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<AdmissionRejections>();
         builder.Services.AddSingleton<OriginCooldowns>();
+        builder.Services.AddSingleton<OriginHeaderPolicy>();
         builder.Services.AddSingleton<SettlementQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SettlementQueue>());
         builder.Services.AddSingleton<LeaseRenewer>();

@@ -22,6 +22,14 @@ public sealed class CoreRelayOptions
     /// </summary>
     public string OriginProtocol { get; set; } = "http1";
 
+    /// <summary>
+    /// Client request headers forwarded to the origins besides those every call needs
+    /// (<c>FORWARD_REQUEST_HEADERS</c>): comma-separated names, a trailing <c>*</c> matching a
+    /// prefix. Everything else a client sends stops at the core (see <c>OriginHeaderPolicy</c>).
+    /// Development chains with llm-mock add <c>x-mock-*</c> so its pacing and faults can be steered.
+    /// </summary>
+    public string ForwardRequestHeaders { get; set; } = "accept-language,openai-beta,user-agent,x-request-id";
+
     /// <summary>The key the core presents to the origins (<c>LLM_SOURCE_API_KEY</c>); the client's key never leaves the core.</summary>
     public string? OriginApiKey { get; set; }
 

@@ -49,6 +49,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:MaxRequestBodyBytes must be at least 1024.");
         }
 
+        if (!Forwarding.OriginHeaderPolicy.TryParse(options.ForwardRequestHeaders, out var invalidHeader))
+        {
+            failures.Add($"CoreRelay:ForwardRequestHeaders (FORWARD_REQUEST_HEADERS): '{invalidHeader}' is not a header name or a name prefix ending in '*'.");
+        }
+
         if (options.KeyCheckAboveBodyBytes is < 0 or > 1024 * 1024)
         {
             failures.Add("CoreRelay:KeyCheckAboveBodyBytes must be between 0 and 1048576 (the unauthenticated work it allows grows with it).");

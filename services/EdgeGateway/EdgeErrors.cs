@@ -1,4 +1,5 @@
 using AiCdn.Common.Errors;
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Streaming;
 
 namespace AiCdn.EdgeGateway;
@@ -34,4 +35,13 @@ public static class EdgeErrors
     public static OpenAiErrorResult WebSocketRequired() => new(
         StatusCodes.Status426UpgradeRequired,
         new("This endpoint speaks WebSocket: send an upgrade request (GET with Upgrade: websocket).", OpenAiErrorTypes.InvalidRequest, null, "websocket_required"));
+
+    public static OpenAiErrorResult MethodNotAllowed(string method) => new(
+        StatusCodes.Status405MethodNotAllowed,
+        new($"The method {(method.Length > 20 ? method[..20] : method)} is not allowed here.", OpenAiErrorTypes.InvalidRequest, null, "method_not_allowed"));
+
+    public static OpenAiErrorResult WebSocketNotServed(PathString path) => new(
+        StatusCodes.Status400BadRequest,
+        new($"WebSocket upgrades are served on {ApiRoutes.WebSocketChat} and {ApiRoutes.Realtime} only, not on {(path.Value is { Length: > 100 } p ? p[..100] : path.Value)}.",
+            OpenAiErrorTypes.InvalidRequest, null, "websocket_not_supported"));
 }

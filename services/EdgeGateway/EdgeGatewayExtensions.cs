@@ -118,9 +118,11 @@ public static class EdgeGatewayExtensions
         }
 
         app.UseMiddleware<EdgeTelemetryMiddleware>();
+
+        // Before the limits, so they can tell an upgrade request (the feature is this middleware's).
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.WebSocket.KeepAliveInterval });
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseMiddleware<RateLimitingMiddleware>();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.WebSocket.KeepAliveInterval });
 
         app.MapWebSocketChat().WithMetadata(PublicEndpointMetadata.Instance);
         app.MapReverseProxy(pipeline =>

@@ -11,8 +11,13 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines.ToArray();
 
+    /// <summary>Captures every level of every category, whatever the service's own filters say.</summary>
     public void AddTo(IServiceCollection services) =>
         services.AddLogging(logging => logging.AddProvider(this).AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
+
+    /// <summary>Captures what the service's own filters let through, as its console would show it.</summary>
+    public void AddHonouringFilters(IServiceCollection services) =>
+        services.AddLogging(logging => logging.AddProvider(this));
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 

@@ -14,6 +14,9 @@ public sealed class Chain : IAsyncDisposable
     public const string ApiKey = "sk-aicdn-test-key-1";
     public const string AdminToken = "test-admin-token-0123456789";
 
+    /// <summary>The core's request-header allow-list in a chain: the default plus the mock's control headers.</summary>
+    public const string ForwardRequestHeaders = "accept-language,openai-beta,user-agent,x-request-id,x-mock-*";
+
     /// <summary>In a core setting, stands for the chain's own llm-mock address (known only once it runs).</summary>
     public const string MockPlaceholder = "{chain-mock}";
 
@@ -73,6 +76,7 @@ public sealed class Chain : IAsyncDisposable
             ["Cluster:Secret"] = ClusterSecret,
             ["CoreRelay:Origins"] = mockUrl,
             ["CoreRelay:AuthQuotaUrl"] = AuthQuota.Address.ToString().TrimEnd('/'),
+            ["CoreRelay:ForwardRequestHeaders"] = ForwardRequestHeaders,
         }, settings);
         foreach (var key in core.Keys.ToList())
         {

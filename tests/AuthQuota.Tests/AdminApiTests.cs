@@ -23,6 +23,36 @@ public sealed class AdminApiTests(RedisFixture redis) : IClassFixture<RedisFixtu
         Assert.Contains("\"code\":\"invalid_admin_token\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("POST", "/admin/keys", """{"tenant":"default","name":"a\ud800"}""")]
+    [InlineData("POST", "/admin/keys", """{"tenant":"default","name":"ok","models":["\udc00"]}""")]
+    [InlineData("POST", "/admin/keys", """{"tenant":"default","\ud800":1}""")]
+    public async Task AdminApi_StringNotValidUnicode_400NotA500(string method, string path, string json)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(null);
+
+        using var response = await cluster[0].AdminAsync(new HttpMethod(method), path, json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"code\":\"invalid_json\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdminApi_RawInvalidUtf8_400NotA500()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys")
+        {
+            Content = new ByteArrayContent([.. "{\"tenant\":\"default\",\"name\":\"a"u8, 0xC3, 0x28, .. "\"}"u8]),
+        };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Authorization = new("Bearer", QuotaCluster.AdminToken);
+
+        using var response = await cluster[0].Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task AdminApi_NoTokenConfigured_503NeverOpen()
     {

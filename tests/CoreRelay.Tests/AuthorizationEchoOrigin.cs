@@ -18,6 +18,8 @@ public sealed class AuthorizationEchoOrigin : IAsyncDisposable
 
     public ConcurrentQueue<string> AllHeaderValues { get; } = new();
 
+    public ConcurrentQueue<string> HeaderNames { get; } = new();
+
     public static async Task<AuthorizationEchoOrigin> StartAsync()
     {
         AuthorizationEchoOrigin? origin = null;
@@ -26,6 +28,7 @@ public sealed class AuthorizationEchoOrigin : IAsyncDisposable
             foreach (var header in context.Request.Headers)
             {
                 origin!.AllHeaderValues.Enqueue(header.Value.ToString());
+                origin.HeaderNames.Enqueue(header.Key.ToLowerInvariant());
             }
 
             origin!.AuthorizationHeaders.Enqueue(context.Request.Headers.Authorization.ToString());

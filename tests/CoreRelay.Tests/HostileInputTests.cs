@@ -135,6 +135,7 @@ public sealed class HostileInputTests
     [Theory]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]
+    [InlineData("""{"model":"mock-gpt","user":"\ud800","messages":[{"role":"user","content":"hi"}]}""")]
     [InlineData("""{"model":"mock-gpt","model":"gpt-4o","messages":[]}""")]
     [InlineData("""{"model":5,"messages":[]}""")]
     [InlineData("""{"model":"mock-gpt","stream":"true","messages":[]}""")]
@@ -224,6 +225,39 @@ public sealed class HostileInputTests
         using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ClientHeaders_OnlyTheAllowListReachesTheOrigin()
+    {
+        await using var origin = await AuthorizationEchoOrigin.StartAsync();
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core = { ["CoreRelay:Origins"] = origin.Url, ["CoreRelay:OriginApiKey"] = "sk-origin-key", ["CoreRelay:ForwardRequestHeaders"] = "user-agent,openai-beta,x-request-id" },
+        });
+        using var client = chain.CreateEdgeClient();
+        using var request = Chat(Chain.ApiKey, "hi");
+        request.Headers.TryAddWithoutValidation("OpenAI-Organization", "org-operators-other-org");
+        request.Headers.TryAddWithoutValidation("OpenAI-Project", "proj_expensive");
+        request.Headers.TryAddWithoutValidation("x-mock-fault", "500");
+        request.Headers.TryAddWithoutValidation("Cookie", "session=abc");
+        request.Headers.TryAddWithoutValidation("X-Anything", "whatever");
+        request.Headers.TryAddWithoutValidation("User-Agent", "MyApp/1.0");
+        request.Headers.TryAddWithoutValidation("OpenAI-Beta", "assistants=v2");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var seen = origin.HeaderNames.ToHashSet();
+        Assert.DoesNotContain("openai-organization", seen);
+        Assert.DoesNotContain("openai-project", seen);
+        Assert.DoesNotContain("x-mock-fault", seen);
+        Assert.DoesNotContain("cookie", seen);
+        Assert.DoesNotContain("x-anything", seen);
+        Assert.DoesNotContain("x-aicdn-resumable", seen);
+        Assert.Contains("user-agent", seen);
+        Assert.Contains("openai-beta", seen);
+        Assert.Contains("authorization", seen);
     }
 
     private static HttpRequestMessage Chat(string key, string content, int maxTokens = 2) =>

@@ -1,6 +1,8 @@
 using System.Net;
 using AiCdn.Observability.Tests.Support;
 using AiCdn.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace AiCdn.Observability.Tests;
 
@@ -59,5 +61,45 @@ public sealed class LogRedactionTests
             var leaks = lines.Where(l => l.Contains(secret, StringComparison.Ordinal)).ToList();
             Assert.True(leaks.Count == 0, $"{what} appears in {leaks.Count} log line(s), e.g.:\n{leaks.FirstOrDefault()}");
         }
+    }
+
+    [Fact]
+    public async Task KeyInTheQuery_NeitherLoggedNorTraced_AtTraceLevelWithAspiresRedactionSwitchOff()
+    {
+        const string UrlKey = "sk-aicdn-in-the-url-5555555555abcdef";
+        var logs = new CapturingLoggerProvider();
+        var exported = new LockedCollection<System.Diagnostics.Activity>();
+        void Observe(IServiceCollection services)
+        {
+            logs.AddHonouringFilters(services);
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(exported));
+        }
+
+        // What LOG_LEVEL=trace and Aspire's local run set.
+        static Dictionary<string, string?> Loud() => new()
+        {
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["OTEL_DOTNET_EXPERIMENTAL_ASPNETCORE_DISABLE_URL_QUERY_REDACTION"] = "true",
+            ["OTEL_DOTNET_EXPERIMENTAL_HTTPCLIENT_DISABLE_URL_QUERY_REDACTION"] = "true",
+        };
+        var settings = new ChainSettings { Mock = Loud(), AuthQuota = Loud(), Core = Loud(), Edge = Loud(), MockServices = Observe, AuthQuotaServices = Observe, CoreServices = Observe, EdgeServices = Observe };
+        await using var chain = await ObservedChain.StartAsync(settings);
+
+        using (var client = chain.Chain.CreateEdgeClient())
+        {
+            using var models = new HttpRequestMessage(HttpMethod.Get, $"/v1/models?api_key={UrlKey}");
+            models.Headers.Authorization = new("Bearer", Chain.ApiKey);
+            using var served = await client.SendAsync(models);
+            using var keyless = await client.GetAsync($"/v1/models?api_key={UrlKey}&limit=2");
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, keyless.StatusCode);
+        }
+
+        await Wait.UntilAsync(() => logs.Lines.Count(l => l.Contains("AccessLog", StringComparison.Ordinal)) >= 2,
+            TimeSpan.FromSeconds(20), "core-relay's access-log lines for both requests");
+        var leaks = logs.Lines.Where(l => l.Contains(UrlKey, StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, $"the key in the URL appears in {leaks.Count} log line(s), e.g.:\n{leaks.FirstOrDefault()}");
+        var traced = exported.Snapshot().SelectMany(a => a.TagObjects).Where(t => t.Value?.ToString()?.Contains(UrlKey, StringComparison.Ordinal) == true).ToList();
+        Assert.True(traced.Count == 0, $"the key in the URL appears in {traced.Count} span tag(s), e.g. {traced.FirstOrDefault().Key}");
     }
 }

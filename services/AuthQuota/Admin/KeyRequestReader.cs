@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Unicode;
+using AiCdn.Common.Json;
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
@@ -23,21 +25,46 @@ public static class KeyRequestReader
             return (null, OpenAiErrors.RequestTooLarge(MaxBodyBytes));
         }
 
+        // Read whole and bounded (a chunked body declares no length), so it can be checked as UTF-8.
+        using var body = new MemoryStream();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (body.Length + read > MaxBodyBytes)
+            {
+                return (null, OpenAiErrors.RequestTooLarge(MaxBodyBytes));
+            }
+
+            body.Write(buffer, 0, read);
+        }
+
+        if (!Utf8.IsValid(body.GetBuffer().AsSpan(0, (int)body.Length)))
+        {
+            return (null, OpenAiErrors.InvalidJson("the body is not valid UTF-8"));
+        }
+
         try
         {
             // A member given twice is refused rather than the last one silently winning.
-            var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            var document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), new JsonDocumentOptions { AllowDuplicateProperties = false });
+            if (document.RootElement.ValueKind == JsonValueKind.Object && JsonStrings.AllValid(document.RootElement))
             {
                 return (document, null);
             }
 
+            var error = document.RootElement.ValueKind == JsonValueKind.Object ? "a string is not valid Unicode" : "the body must be a JSON object";
             document.Dispose();
-            return (null, OpenAiErrors.InvalidJson("the body must be a JSON object"));
+            return (null, OpenAiErrors.InvalidJson(error));
         }
         catch (JsonException ex)
         {
             return (null, OpenAiErrors.InvalidJson(ex));
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate check reads every property name: one that is not valid Unicode.
+            return (null, OpenAiErrors.InvalidJson("a string is not valid Unicode"));
         }
     }
 

@@ -38,6 +38,10 @@ public static class AuthorizeApi
         {
             return OpenAiErrors.InvalidJson(ex);
         }
+        catch (InvalidOperationException)
+        {
+            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+        }
 
         if (request is null || !IsKeyHash(request.KeyHash))
         {
@@ -89,6 +93,10 @@ public static class AuthorizeApi
         {
             return OpenAiErrors.InvalidJson(ex);
         }
+        catch (InvalidOperationException)
+        {
+            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+        }
 
         if (request is null || !IsKeyHash(request.KeyHash))
         {
@@ -108,6 +116,10 @@ public static class AuthorizeApi
         catch (JsonException ex)
         {
             return OpenAiErrors.InvalidJson(ex);
+        }
+        catch (InvalidOperationException)
+        {
+            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
@@ -143,6 +155,10 @@ public static class AuthorizeApi
         catch (JsonException ex)
         {
             return OpenAiErrors.InvalidJson(ex);
+        }
+        catch (InvalidOperationException)
+        {
+            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
         }
 
         if (request is null || !Identifiers.IsReservationId(request.ReservationId))

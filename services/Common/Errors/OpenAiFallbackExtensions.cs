@@ -6,8 +6,12 @@ namespace AiCdn.Common.Errors;
 
 public static class OpenAiFallbackExtensions
 {
-    /// <summary>Answers any path no endpoint matched with OpenAI's 404 body instead of an empty response.</summary>
+    /// <summary>
+    /// Answers any path no endpoint matched with OpenAI's 404 body instead of an empty response,
+    /// file-like paths (<c>/favicon.ico</c>, <c>/.env</c>) included: the default fallback pattern
+    /// leaves those out.
+    /// </summary>
     public static IEndpointConventionBuilder MapOpenAiFallback(this IEndpointRouteBuilder app) =>
-        app.MapFallback(static context =>
+        app.MapFallback("{**path}", static context =>
             OpenAiErrors.UnknownPath(context.Request.Method, context.Request.Path.Value ?? "/").ExecuteAsync(context));
 }

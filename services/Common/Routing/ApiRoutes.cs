@@ -37,6 +37,10 @@ public static class ApiRoutes
     public static bool IsMetered(PathString path) =>
         Is(path, ChatCompletions) || Is(path, Completions) || Is(path, Embeddings) || Is(path, Responses);
 
+    /// <summary>Routes that take a WebSocket upgrade: the edge's chat socket and the realtime passthrough.</summary>
+    public static bool TakesWebSocket(PathString path) =>
+        path.StartsWithSegments(WebSocketChat) || path.StartsWithSegments(Realtime);
+
     /// <summary>Routes where the origin's answer may carry <c>stream_options.include_usage</c>.</summary>
     public static bool TakesStreamOptions(PathString path) =>
         path.StartsWithSegments(ChatCompletions) || path.StartsWithSegments(Completions);

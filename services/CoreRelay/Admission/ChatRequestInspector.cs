@@ -124,6 +124,7 @@ public static class ChatRequestInspector
             // The origin generates max(n, best_of) completions (best_of on the legacy completions API
             // is generated in full and only the best n returned), each up to the completion limit.
             summary.Choices = Math.Max(1, Math.Max(n ?? 1, bestOf ?? 1));
+            CheckEscapedStrings(body);
             return true;
         }
         catch (JsonException ex)
@@ -136,6 +137,24 @@ public static class ChatRequestInspector
             // GetString on a string that is not valid UTF-8, or holds a lone surrogate escape (\ud800).
             error = string.Create(CultureInfo.InvariantCulture, $"a string is not valid Unicode (at byte {reader.TokenStartIndex + 1})");
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads every escaped string of the body, including those the core skipped: a lone surrogate
+    /// escape anywhere would otherwise reach the origin, which fails on it. Unescaped strings are
+    /// valid already (the body was checked as UTF-8); escaped ones are rare, so this costs one
+    /// token pass. Throws <see cref="InvalidOperationException"/> on the first invalid one.
+    /// </summary>
+    private static void CheckEscapedStrings(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 128 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                _ = reader.GetString();
+            }
         }
     }
 

@@ -17,7 +17,8 @@ namespace AiCdn.CoreRelay.Admission;
 /// Content-Type claims: JSON (or no Content-Type, read as JSON) or 415, valid UTF-8, one JSON
 /// object whose fields the core acts on have the right types and appear once. A large body is
 /// inspected only once the key is known to be valid, so a stranger cannot make the core work in
-/// proportion to what they send.
+/// proportion to what they send. An upgrade request (WebSocket passthrough) has a stream, not a
+/// body: it is admitted on its key alone.
 /// </summary>
 public sealed class RequestInspectionMiddleware(
     RequestDelegate next,
@@ -52,7 +53,7 @@ public sealed class RequestInspectionMiddleware(
         var summary = new ChatRequestSummary();
         var askedUsage = false;
         var metered = ApiRoutes.IsMetered(request.Path);
-        if (HasBody(context))
+        if (HasBody(context) && !UpgradeRequests.Is(context))
         {
             if (!IsJsonOrUnlabelled(request.ContentType))
             {

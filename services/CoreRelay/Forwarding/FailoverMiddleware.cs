@@ -1,4 +1,5 @@
 using AiCdn.Common.Errors;
+using AiCdn.Forwarding.Health;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -56,6 +57,11 @@ public sealed partial class FailoverMiddleware(
                 && !context.Response.HasStarted;
             if ((current.HeldBackStatus is null && !unreachable) || !current.CanRetry)
             {
+                if (error is not null)
+                {
+                    LogForwardError(context, error, proxy.ProxiedDestination?.DestinationId);
+                }
+
                 await ReplaceEmptyProxyErrorAsync(context, error);
                 return;
             }
@@ -106,6 +112,19 @@ public sealed partial class FailoverMiddleware(
         return candidates;
     }
 
+    /// <summary>YARP's own error log is off (it logs client mistakes with stack traces): the core says what went wrong, once.</summary>
+    private void LogForwardError(HttpContext context, IForwarderErrorFeature error, string? destination)
+    {
+        if (HopFaults.IsClientSide(error.Error) || context.RequestAborted.IsCancellationRequested)
+        {
+            LogClientForwardError(logger, error.Error, destination ?? "-", error.Exception?.Message);
+        }
+        else
+        {
+            LogOriginForwardError(logger, error.Error, destination ?? "-", error.Exception?.Message);
+        }
+    }
+
     /// <summary>YARP answers a failed forward with a bare status; clients get OpenAI's error body instead.</summary>
     private static async Task ReplaceEmptyProxyErrorAsync(HttpContext context, IForwarderErrorFeature? error)
     {
@@ -120,6 +139,12 @@ public sealed partial class FailoverMiddleware(
         context.Response.Clear();
         await result.ExecuteAsync(context);
     }
+
+    [LoggerMessage(EventId = 11, EventName = "OriginForwardError", Level = LogLevel.Warning, Message = "Forwarding to origin {Destination} failed ({Error}): {Reason}")]
+    private static partial void LogOriginForwardError(ILogger logger, ForwarderError error, string destination, string? reason);
+
+    [LoggerMessage(EventId = 12, EventName = "ClientForwardError", Level = LogLevel.Debug, Message = "The client ended a request to origin {Destination} ({Error}): {Reason}")]
+    private static partial void LogClientForwardError(ILogger logger, ForwarderError error, string destination, string? reason);
 
     [LoggerMessage(EventId = 10, EventName = "OriginFailover", Level = LogLevel.Warning, Message = "Origin {Destination} failed before the first byte ({Reason}); trying another (attempt {Attempt}).")]
     private static partial void LogFailover(ILogger logger, string destination, string reason, int attempt);

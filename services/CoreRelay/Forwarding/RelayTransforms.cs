@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using AiCdn.Common.Routing;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Resumable;
@@ -15,6 +16,7 @@ namespace AiCdn.CoreRelay.Forwarding;
 /// and routes every successful body through the accounting streams on its way to the client.
 /// </summary>
 public sealed class RelayTransforms(
+    OriginHeaderPolicy headerPolicy,
     SseEventInspector inspector,
     TimeProvider time,
     CoreRelayMetrics metrics,
@@ -29,7 +31,40 @@ public sealed class RelayTransforms(
     {
     }
 
-    public void Apply(TransformBuilderContext context) => context.AddResponseTransform(Transform);
+    public void Apply(TransformBuilderContext context)
+    {
+        context.AddRequestTransform(KeepAllowedHeaders);
+        context.AddResponseTransform(Transform);
+    }
+
+    private ValueTask KeepAllowedHeaders(RequestTransformContext context)
+    {
+        var upgrade = UpgradeRequests.Is(context.HttpContext);
+        Prune(context.ProxyRequest.Headers, upgrade);
+        if (context.ProxyRequest.Content is { } content)
+        {
+            Prune(content.Headers, upgrade);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Prune(HttpHeaders headers, bool upgrade)
+    {
+        List<string>? dropped = null;
+        foreach (var header in headers)
+        {
+            if (!headerPolicy.Allows(header.Key, upgrade))
+            {
+                (dropped ??= []).Add(header.Key);
+            }
+        }
+
+        foreach (var name in dropped ?? [])
+        {
+            headers.Remove(name);
+        }
+    }
 
     private ValueTask Transform(ResponseTransformContext context)
     {
@@ -53,6 +88,10 @@ public sealed class RelayTransforms(
         }
 
         relay.OriginLatency = latency;
+        foreach (var name in OriginHeaderPolicy.AccountResponseHeaders)
+        {
+            context.HttpContext.Response.Headers.Remove(name);
+        }
 
         relay.Accounting.OriginStatus = status;
         if (status is < 200 or >= 300)

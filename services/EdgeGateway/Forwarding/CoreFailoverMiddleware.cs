@@ -74,8 +74,22 @@ public sealed partial class CoreFailoverMiddleware(
                 continue;
             }
 
+            LogForwardError(context, error, proxy.ProxiedDestination?.DestinationId);
             await ReplaceBareErrorAsync(context, error);
             return;
+        }
+    }
+
+    /// <summary>YARP's own error log is off (it logs client mistakes with stack traces): the edge says what went wrong, once.</summary>
+    private void LogForwardError(HttpContext context, IForwarderErrorFeature error, string? destination)
+    {
+        if (HopFaults.IsClientSide(error.Error) || context.RequestAborted.IsCancellationRequested)
+        {
+            LogClientForwardError(logger, error.Error, destination ?? "-", error.Exception?.Message);
+        }
+        else
+        {
+            LogCoreForwardError(logger, error.Error, destination ?? "-", error.Exception?.Message);
         }
     }
 
@@ -136,6 +150,12 @@ public sealed partial class CoreFailoverMiddleware(
         context.Response.Clear();
         return result.ExecuteAsync(context);
     }
+
+    [LoggerMessage(EventId = 22, EventName = "CoreForwardError", Level = LogLevel.Warning, Message = "Forwarding to core {Destination} failed ({Error}): {Reason}")]
+    private static partial void LogCoreForwardError(ILogger logger, ForwarderError error, string destination, string? reason);
+
+    [LoggerMessage(EventId = 23, EventName = "ClientForwardError", Level = LogLevel.Debug, Message = "The client ended a request to core {Destination} ({Error}): {Reason}")]
+    private static partial void LogClientForwardError(ILogger logger, ForwarderError error, string destination, string? reason);
 
     [LoggerMessage(EventId = 20, EventName = "CoreFailover", Level = LogLevel.Warning, Message = "Core {Destination} could not be reached (attempt {Attempt}: {Reason}); trying another core.")]
     private static partial void LogFailover(ILogger logger, string destination, int attempt, string? reason);

@@ -1,4 +1,5 @@
 using AiCdn.Common.Errors;
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Hosting;
 using AiCdn.EdgeGateway.Telemetry;
@@ -10,8 +11,8 @@ namespace AiCdn.EdgeGateway.Protection;
 /// <summary>
 /// Refusals that need no counting window, in the order a request meets them: the edge is draining
 /// (503), its connection came over <c>MAX_CONNECTIONS</c> (503), its headers are too many or too
-/// large (431), its declared body is too large (413), or it asks to upgrade while every upgraded
-/// slot is taken (503). Each answer is OpenAI's error body. Bodies without a declared length are
+/// large (431), it is a CONNECT or TRACE (405) or a WebSocket upgrade where none is served (400),
+/// its declared body is too large (413), or it asks to upgrade while every upgraded slot is taken (503). Each answer is OpenAI's error body. Bodies without a declared length are
 /// held to the same limit by Kestrel while they are read.
 /// </summary>
 public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinator drain, EdgeMetrics metrics, IOptions<EdgeOptions> options)
@@ -55,6 +56,21 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinat
             return;
         }
 
+        var isWebSocket = context.WebSockets.IsWebSocketRequest;
+        if (!isWebSocket && (HttpMethods.IsConnect(context.Request.Method) || HttpMethods.IsTrace(context.Request.Method)))
+        {
+            // Neither is an API call: CONNECT would open a tunnel, TRACE echoes headers back.
+            context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+            await RejectAsync(context, null, EdgeErrors.MethodNotAllowed(context.Request.Method));
+            return;
+        }
+
+        if (isWebSocket && !ApiRoutes.TakesWebSocket(context.Request.Path))
+        {
+            await RejectAsync(context, null, EdgeErrors.WebSocketNotServed(context.Request.Path));
+            return;
+        }
+
         if (context.Request.ContentLength > limits.MaxRequestBodySize)
         {
             // The body stays unread and is too large for Kestrel to drain: say the connection ends
@@ -64,7 +80,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinat
             return;
         }
 
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (!isWebSocket)
         {
             await next(context);
             return;

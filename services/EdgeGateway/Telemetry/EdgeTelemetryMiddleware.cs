@@ -1,3 +1,4 @@
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Hosting;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
@@ -55,7 +56,7 @@ public sealed class EdgeTelemetryMiddleware(RequestDelegate next, EdgeMetrics me
         }
         finally
         {
-            metrics.Request(RouteLabels.For(context.Request.Path), context.Response.StatusCode, Result(context, feature), time.GetElapsedTime(start));
+            metrics.Request(ApiRoutes.Label(context.Request.Path), context.Response.StatusCode, Result(context, feature), time.GetElapsedTime(start));
         }
     }
 

@@ -16,20 +16,32 @@ public static class ChatRequestMessages
     {
         request = null;
         error = null;
-        JsonObject root;
         try
         {
-            if (JsonNode.Parse(message) is not JsonObject parsed)
-            {
-                error = "a message must be a JSON object (a chat-completion request).";
-                return false;
-            }
-
-            root = parsed;
+            return TryConvert(message, out request, out error);
         }
         catch (JsonException ex)
         {
             error = OpenAiErrors.Describe(ex);
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // A string that is not valid Unicode (a lone surrogate escape), found when it is read or written.
+            error = "a string is not valid Unicode.";
+            return false;
+        }
+    }
+
+    private static bool TryConvert(ReadOnlySpan<byte> message, out ChatRequestMessage? request, out string? error)
+    {
+        request = null;
+        error = null;
+
+        // A member given twice is refused: the core would refuse it anyway, and JsonObject cannot hold it.
+        if (JsonNode.Parse(message, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject root)
+        {
+            error = "a message must be a JSON object (a chat-completion request).";
             return false;
         }
 
@@ -40,6 +52,11 @@ public static class ChatRequestMessages
             {
                 error = "'id' must be a string or a number.";
                 return false;
+            }
+
+            if (idNode.GetValueKind() == JsonValueKind.String)
+            {
+                _ = idNode.GetValue<string>(); // throws for a string that is not valid Unicode
             }
 
             id = idNode.ToJsonString();

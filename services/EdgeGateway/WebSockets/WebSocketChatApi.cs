@@ -1,3 +1,4 @@
+using AiCdn.Common.Routing;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Draining;
@@ -15,7 +16,7 @@ public static class WebSocketChatApi
     /// never travel in URLs, which end up in logs.
     /// </summary>
     public static IEndpointConventionBuilder MapWebSocketChat(this IEndpointRouteBuilder app) =>
-        app.Map(RouteLabels.WebSocketChatPath, HandleAsync);
+        app.Map(ApiRoutes.WebSocketChat, HandleAsync);
 
     private static async Task HandleAsync(HttpContext context)
     {

@@ -41,6 +41,11 @@ public static class ChatCompletionsApi
             await OpenAiErrors.InvalidJson(ex).ExecuteAsync(context);
             return;
         }
+        catch (InvalidOperationException)
+        {
+            await OpenAiErrors.InvalidJson("a string is not valid Unicode").ExecuteAsync(context);
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return;

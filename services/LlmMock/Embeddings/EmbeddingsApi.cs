@@ -40,6 +40,11 @@ public static class EmbeddingsApi
             await OpenAiErrors.InvalidJson(ex).ExecuteAsync(context);
             return;
         }
+        catch (InvalidOperationException)
+        {
+            await OpenAiErrors.InvalidJson("a string is not valid Unicode").ExecuteAsync(context);
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return;

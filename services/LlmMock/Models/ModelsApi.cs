@@ -8,8 +8,10 @@ public static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/models");
-        api.MapGet("/", (ModelCatalog catalog) => TypedResults.Ok(new ModelList(catalog.All)));
-        api.MapGet("/{id}", GetModel);
+        // HEAD wherever GET is served (RFC 9110 §9.3.2): the same status and headers, no body.
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        api.MapMethods("/", getOrHead, (ModelCatalog catalog) => TypedResults.Ok(new ModelList(catalog.All)));
+        api.MapMethods("/{id}", getOrHead, GetModel);
         return app;
     }
 

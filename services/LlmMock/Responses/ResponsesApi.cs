@@ -42,6 +42,11 @@ public static class ResponsesApi
             await OpenAiErrors.InvalidJson(ex).ExecuteAsync(context);
             return;
         }
+        catch (InvalidOperationException)
+        {
+            await OpenAiErrors.InvalidJson("a string is not valid Unicode").ExecuteAsync(context);
+            return;
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return;

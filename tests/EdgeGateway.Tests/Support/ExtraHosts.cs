@@ -17,6 +17,7 @@ public static class ExtraHosts
             ["Cluster:Secret"] = Chain.ClusterSecret,
             ["CoreRelay:Origins"] = chain.Mock.Address.ToString().TrimEnd('/'),
             ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
+            ["CoreRelay:ForwardRequestHeaders"] = Chain.ForwardRequestHeaders,
         };
         foreach (var (key, value) in settings)
         {

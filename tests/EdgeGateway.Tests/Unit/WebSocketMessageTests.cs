@@ -38,6 +38,8 @@ public sealed class WebSocketMessageTests
     [InlineData("{\"id\":{\"x\":1}}")]
     [InlineData("{not json")]
     [InlineData("{\"type\":\"cancel\"}")]
+    [InlineData("{\"model\":\"a\",\"model\":\"b\",\"messages\":[]}")]
+    [InlineData("{\"id\":\"\\ud800\",\"model\":\"m\",\"messages\":[]}")]
     [InlineData("{\"type\":\"other\"}")]
     public void TryRead_Invalid_ExplainsWhy(string message)
     {
