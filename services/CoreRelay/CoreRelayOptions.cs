@@ -93,8 +93,11 @@ public sealed class CoreRelayOptions
     /// <summary>Stream ids, replay buffers and resume (see <see cref="Resumable.ResumableOptions"/>).</summary>
     public Resumable.ResumableOptions Resumable { get; set; } = new();
 
-    /// <summary>How long a stream may stay silent before it is cut (not a cap on its total length).</summary>
-    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a stream may stay silent before it is ended with an error event (not a cap on its
+    /// total length). Reasoning models can think for minutes before and between tokens.
+    /// </summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long connecting to an origin may take before another is tried.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);

@@ -47,6 +47,7 @@ public static class EdgeGatewayExtensions
             {
                 ["DRAIN_TIMEOUT"] = "Edge:DrainTimeout",
                 ["LINK_RESUME_TIMEOUT"] = "Edge:LinkResumeTimeout",
+                ["SSE_KEEPALIVE_INTERVAL"] = "Edge:SseKeepAliveInterval",
             },
             static (_, value) => Durations.ToTimeSpanText(value));
 

@@ -28,9 +28,25 @@ public sealed class EdgeOptions
 
     /// <summary>
     /// How long the edge keeps trying to reopen a resumable stream on its core after the link broke
-    /// mid-stream, before it gives up and cuts the client (who may then resume it itself).
+    /// mid-stream, before it ends the stream with a <c>stream_lost</c> error event (the client may
+    /// then resume it itself). A core that refuses connections, or no longer holds the stream, ends
+    /// it at once: waiting cannot bring it back.
     /// </summary>
     public TimeSpan LinkResumeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// After this much silence on an event stream, the edge writes an SSE comment (<c>: keep-alive</c>)
+    /// between events so intermediaries and clients wait for a model that thinks for minutes
+    /// (<c>SSE_KEEPALIVE_INTERVAL</c>; 0 turns it off). Never sent to WebSocket clients.
+    /// </summary>
+    public TimeSpan SseKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long the link to a core may carry nothing before the edge gives up on the request. Longer
+    /// than the core's own idle timeout (10 min), so a silent origin is ended by the core, with an
+    /// error event, rather than cut here.
+    /// </summary>
+    public TimeSpan CoreActivityTimeout { get; set; } = TimeSpan.FromMinutes(11);
 
     /// <summary>Idle time after which an HTTP/2 ping checks a core connection (keeps it warm through NATs and load balancers).</summary>
     public TimeSpan CoreKeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(20);

@@ -78,6 +78,11 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
 
         Positive(errors, options.DrainTimeout, "Edge:DrainTimeout (DRAIN_TIMEOUT)");
         Positive(errors, options.LinkResumeTimeout, "Edge:LinkResumeTimeout (LINK_RESUME_TIMEOUT)");
+        Positive(errors, options.CoreActivityTimeout, "Edge:CoreActivityTimeout");
+        if (options.SseKeepAliveInterval < TimeSpan.Zero || (options.SseKeepAliveInterval > TimeSpan.Zero && options.SseKeepAliveInterval < TimeSpan.FromMilliseconds(100)))
+        {
+            errors.Add($"Edge:SseKeepAliveInterval (SSE_KEEPALIVE_INTERVAL) {options.SseKeepAliveInterval} must be 0 (off) or at least 100 ms.");
+        }
 
         var limits = options.Limits;
         NotNegative(errors, limits.GlobalRequestsPerSecond, "Edge:Limits:GlobalRequestsPerSecond (RATE_LIMIT_GLOBAL)");

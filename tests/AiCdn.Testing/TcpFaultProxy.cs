@@ -7,17 +7,19 @@ namespace AiCdn.Testing;
 /// <summary>
 /// A TCP relay on loopback standing in for the network between two hops: bytes pass unchanged
 /// until the test cuts every connection (reset, as a failing link does). New connections are
-/// accepted again right after a cut, so the hop in front can reconnect.
+/// accepted again right after a cut, so the hop in front can reconnect, unless the test kills it
+/// (then the port refuses connections, as a dead process's does).
 /// </summary>
 public sealed class TcpFaultProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener;
-    private readonly IPEndPoint _target;
+    private volatile IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<int, (Socket Client, Socket Server)> _pairs = new();
     private readonly Task _accepting;
     private int _nextId;
     private int _accepted;
+    private volatile bool _killed;
 
     public TcpFaultProxy(Uri target)
     {
@@ -35,6 +37,17 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
     /// <summary>Connections open now.</summary>
     public int Open => _pairs.Count;
+
+    /// <summary>New connections go to <paramref name="target"/> from now on (a hop restarted at the same address, in effect).</summary>
+    public void Retarget(Uri target) => _target = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
+
+    /// <summary>As a killed process looks: every connection reset, and the port refuses new ones.</summary>
+    public void Kill()
+    {
+        _killed = true;
+        _listener.Stop();
+        CutAll();
+    }
 
     /// <summary>Resets every open connection on both sides.</summary>
     public int CutAll()
@@ -75,7 +88,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             {
                 client = await _listener.AcceptSocketAsync(_stop.Token);
             }
-            catch (Exception) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested || _killed)
             {
                 return;
             }
@@ -138,7 +151,11 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _listener.Stop();
+        if (!_killed)
+        {
+            _listener.Stop();
+        }
+
         CutAll();
         try
         {

@@ -45,6 +45,20 @@ public sealed class GatedKeyStore(IKeyStore inner) : IKeyStore
 
     public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) => inner.DeleteAsync(id, cancellationToken);
 
-    public ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken) =>
-        inner.SyncSourceAsync(source, keys, cancellationToken);
+    /// <summary>While set, declarative syncs wait before they write (a replica slow to rewrite its keys).</summary>
+    public TaskCompletionSource? SyncGate { get; set; }
+
+    public async ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken)
+    {
+        if (SyncGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        return await inner.SyncSourceAsync(source, keys, cancellationToken);
+    }
+
+    public ValueTask MarkSourcesSyncedAsync(CancellationToken cancellationToken) => inner.MarkSourcesSyncedAsync(cancellationToken);
+
+    public ValueTask<bool> IsRebuildingAsync(CancellationToken cancellationToken) => inner.IsRebuildingAsync(cancellationToken);
 }

@@ -15,6 +15,28 @@ public sealed class QuotaSemanticsTests(RedisFixture redis) : IClassFixture<Redi
     [Theory]
     [InlineData(StoreKind.Redis)]
     [InlineData(StoreKind.Memory)]
+    public async Task Reserve_CallerClockBehindTheStoredTime_BucketTimeNeverGoesBack(StoreKind store)
+    {
+        await using var cluster = await StartAsync(store);
+        var quota = cluster.Service<AiCdn.AuthQuota.Quota.IQuotaStore>();
+        var limits = new AiCdn.AuthQuota.Quota.KeyLimits(RequestsPerMinute: 60);
+        var t0 = QuotaCluster.Start;
+        async Task<long> ReserveAtAsync(DateTimeOffset now) =>
+            (await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.AuthQuota.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None))
+                .Readings![AiCdn.AuthQuota.Quota.LimitScope.Key, AiCdn.AuthQuota.Quota.LimitKind.RequestsPerMinute].Used;
+
+        Assert.Equal(1, await ReserveAtAsync(t0));
+
+        // A caller 2 s behind: nothing drains for it, and the bucket keeps t0 as its time.
+        Assert.Equal(2, await ReserveAtAsync(t0 - TimeSpan.FromSeconds(2)));
+
+        // One second after t0 one request (60 a minute) has drained, not three.
+        Assert.Equal(2, await ReserveAtAsync(t0 + TimeSpan.FromSeconds(1)));
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
     public async Task Settle_ActualBelowEstimate_ChargesOnlyTheActual(StoreKind store)
     {
         await using var cluster = await StartAsync(store, ("TokensPerMinute", "10000"), ("TokensPerDay", "50000"));

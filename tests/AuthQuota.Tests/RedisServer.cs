@@ -71,6 +71,21 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>FLUSHALL: every key gone, with no reconnect for clients to notice.</summary>
+    public async Task FlushAllAsync()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("FLUSHALL\r\n"u8.ToArray());
+        var buffer = new byte[16];
+        var read = await stream.ReadAsync(buffer);
+        if (!Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+OK", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("FLUSHALL failed.");
+        }
+    }
+
     public async Task<bool> PingAsync()
     {
         try

@@ -1,6 +1,11 @@
 using System.Net;
 using AiCdn.Common.Security;
+using AiCdn.AuthQuota.Keys;
+using AiCdn.AuthQuota.Keys.Redis;
+using AiCdn.Common.Quota;
 using AiCdn.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AiCdn.AuthQuota.Tests;
 
@@ -43,6 +48,64 @@ public sealed class StoreFailureTests
         await Wait.UntilAsync(async () => (await client.AuthorizeAsync(Key)).Allowed, TimeSpan.FromSeconds(30), "authorisation works again after Redis restarted");
         using var healthAfter = await client.Http.GetAsync("/health");
         Assert.Equal("Healthy", await healthAfter.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task RedisRestartedEmpty_KeysNotYetRewritten_503WithRetryAfterNever401()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        GatedKeyStore? store = null;
+        await using var cluster = await QuotaCluster.StartAsync(redis, new Dictionary<string, string?> { ["AuthQuota:ApiKeys"] = Key }, services: s =>
+            s.Replace(ServiceDescriptor.Singleton<IKeyStore>(sp => store = new GatedKeyStore(ActivatorUtilities.CreateInstance<RedisKeyStore>(sp)))));
+        var client = cluster[0];
+        Assert.True((await client.AuthorizeAsync(Key)).Allowed);
+
+        // Redis comes back empty, and this replica is slow to write API_KEYS back.
+        store!.SyncGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await redis.KillAsync();
+        await redis.RestartAsync();
+        await Wait.UntilAsync(async () =>
+        {
+            using var health = await client.Http.GetAsync("/health");
+            return await health.Content.ReadAsStringAsync() == "Healthy";
+        }, TimeSpan.FromSeconds(30), "auth-quota is connected to the restarted Redis");
+        var whileRebuilding = new List<AuthorizeDecision>();
+        for (var i = 0; i < 5; i++)
+        {
+            whileRebuilding.Add(await client.AuthorizeAsync(Key));
+        }
+
+        store.SyncGate.SetResult();
+        await Wait.UntilAsync(async () => (await client.AuthorizeAsync(Key)).Allowed, TimeSpan.FromSeconds(30), "the key is valid again once API_KEYS is back");
+
+        Assert.All(whileRebuilding, d =>
+        {
+            Assert.Equal(503, d.Status);
+            Assert.Equal(1000, d.RetryAfterMs);
+        });
+    }
+
+    [Fact]
+    public async Task RedisFlushedWithoutAReconnect_KeysWrittenBackAndNever401()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await QuotaCluster.StartAsync(redis, new Dictionary<string, string?> { ["AuthQuota:ApiKeys"] = Key });
+        var client = cluster[0];
+        Assert.True((await client.AuthorizeAsync(Key)).Allowed);
+
+        await redis.FlushAllAsync();
+
+        // Past the replica's key cache (its clock is frozen in these tests).
+        cluster.Time.Advance(TimeSpan.FromSeconds(5));
+        var decisions = new List<AuthorizeDecision>();
+        await Wait.UntilAsync(async () =>
+        {
+            var decision = await client.AuthorizeAsync(Key);
+            decisions.Add(decision);
+            return decision.Allowed;
+        }, TimeSpan.FromSeconds(30), "the keys are written back after a lookup found them gone");
+
+        Assert.DoesNotContain(decisions, d => d.Status == 401);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using AiCdn.Testing;
 
@@ -65,5 +66,80 @@ public sealed class LinkLossTests
         Assert.Equal(2, settlements.CompletionTokens.Count);
         Assert.All(settlements.CompletionTokens, tokens => Assert.Equal(Tokens, tokens));
         Assert.Empty(settlements.Inconsistent);
+    }
+
+    [Theory]
+    [InlineData("http1")]
+    [InlineData("h2c")]
+    public async Task CoreKilledMidStream_EveryClientGetsStreamLostAtOnce_NotAfterTheResumeTimeout(string transport)
+    {
+        const int Clients = 20;
+        var h2cPort = FreePort.Next();
+        await using var chain = await Chain.StartAsync(new ChainSettings { Core = { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{h2cPort}" } });
+        var coreAddress = transport == "h2c" ? new Uri($"http://127.0.0.1:{h2cPort}") : chain.Core.Address;
+        await using var link = new TcpFaultProxy(coreAddress);
+        var edge = await chain.AddEdgeAsync(new Dictionary<string, string?>
+        {
+            ["Edge:CoreNodes"] = link.Address.ToString().TrimEnd('/'),
+            ["Edge:CoreTransport"] = transport,
+            ["Edge:LinkResumeTimeout"] = "00:00:30",
+        });
+        using var client = Streams.Client(edge);
+
+        var streams = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => client.SendAsync(Streams.PacedChat(Tokens, intervalMs: 200), HttpCompletionOption.ResponseHeadersRead)));
+        var readers = streams.Select(async response =>
+        {
+            var events = new List<SseEvent>();
+            await foreach (var item in SseClient.ReadAsync(response))
+            {
+                events.Add(item);
+            }
+
+            return (Ended: Stopwatch.GetTimestamp(), Events: events);
+        }).ToList();
+        await Task.Delay(600);
+
+        link.Kill();
+        var killed = Stopwatch.GetTimestamp();
+        var ended = await Task.WhenAll(readers);
+
+        foreach (var (end, events) in ended)
+        {
+            var last = events[^1].Data;
+            Assert.Contains("\"code\":\"stream_lost\"", last, StringComparison.Ordinal);
+            Assert.True(events.Count < Tokens, "the stream was cut before its end");
+            Assert.True(Stopwatch.GetElapsedTime(killed, end) < TimeSpan.FromSeconds(10), $"a client waited {Stopwatch.GetElapsedTime(killed, end)} for the end (the resume timeout is 30 s)");
+        }
+
+        foreach (var response in streams)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task LinkLostAndTheCoreNoLongerHoldsTheStream_ClientGetsStreamLost()
+    {
+        await using var chain = await Chain.StartAsync();
+        var other = await chain.AddCoreAsync();
+        await using var link = new TcpFaultProxy(chain.Core.Address);
+        var edge = await chain.AddEdgeAsync(new Dictionary<string, string?> { ["Edge:CoreNodes"] = link.Address.ToString().TrimEnd('/') });
+        using var client = Streams.Client(edge);
+
+        using var response = await client.SendAsync(Streams.PacedChat(Tokens, intervalMs: 100), HttpCompletionOption.ResponseHeadersRead);
+        var events = new List<SseEvent>();
+        await foreach (var item in SseClient.ReadAsync(response))
+        {
+            events.Add(item);
+            if (events.Count == 4)
+            {
+                // As a core restarted at the same address: it answers, but holds no streams.
+                link.Retarget(other.Address);
+                link.CutAll();
+            }
+        }
+
+        Assert.Contains("\"code\":\"stream_lost\"", events[^1].Data, StringComparison.Ordinal);
+        Assert.True(events.Count < Tokens);
     }
 }

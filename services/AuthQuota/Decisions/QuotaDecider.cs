@@ -59,7 +59,9 @@ public sealed class QuotaDecider(
 
         if (key is null)
         {
-            return Refuse(request, StatusCodes.Status401Unauthorized, QuotaErrors.InvalidApiKey, TenantDirectory.OtherLabel);
+            return await IsRebuildingAsync(cancellationToken)
+                ? Unavailable(request)
+                : Refuse(request, StatusCodes.Status401Unauthorized, QuotaErrors.InvalidApiKey, TenantDirectory.OtherLabel);
         }
 
         var tenantLabel = tenants.Label(key.Tenant);
@@ -116,7 +118,9 @@ public sealed class QuotaDecider(
 
         if (key is null)
         {
-            return new KeyCheckResult(false, StatusCodes.Status401Unauthorized, QuotaErrors.InvalidApiKey);
+            return await IsRebuildingAsync(cancellationToken)
+                ? new KeyCheckResult(false, StatusCodes.Status503ServiceUnavailable, QuotaErrors.Unavailable, UnavailableRetryAfterMs)
+                : new KeyCheckResult(false, StatusCodes.Status401Unauthorized, QuotaErrors.InvalidApiKey);
         }
 
         return QuotaVerdicts.CheckKey(key.Enabled, key.ExpiresAt, models: null, model: null, time.GetUtcNow()) is { } refusal
@@ -138,7 +142,8 @@ public sealed class QuotaDecider(
         var store = (RedisQuotaStore)quota;
         if (await FindKeyAsync(keyHash, cancellationToken) is not { } key)
         {
-            return null;
+            // A key missing from a store that lost its keys may exist: not "no such key" (401) yet.
+            return await keys.IsRebuildingAsync(cancellationToken) ? throw new QuotaStoreUnavailableException("The key store is being rebuilt.") : null;
         }
 
         // Re-read every second: after a Redis restart the id changes, and cores that still hold the
@@ -190,6 +195,19 @@ public sealed class QuotaDecider(
 
     public ValueTask<QuotaReadings> UsageAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         quota.ReadUsageAsync(new UsageQuery(key.Tenant, key.Id, key.Limits, tenants.LimitsOf(key.Tenant), time.GetUtcNow()), cancellationToken);
+
+    /// <summary>Whether a key not found may yet exist (see <see cref="IKeyStore.IsRebuildingAsync"/>); a store that cannot say counts as rebuilding.</summary>
+    private async ValueTask<bool> IsRebuildingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await keys.IsRebuildingAsync(cancellationToken);
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return true;
+        }
+    }
 
     private async ValueTask<ApiKeyRecord?> FindKeyAsync(string keyHash, CancellationToken cancellationToken)
     {

@@ -24,4 +24,14 @@ public interface IKeyStore
 
     /// <summary>Makes the store hold exactly <paramref name="keys"/> for <paramref name="source"/>, in one atomic step.</summary>
     ValueTask<KeySyncResult> SyncSourceAsync(string source, IReadOnlyList<ApiKeyRecord> keys, CancellationToken cancellationToken);
+
+    /// <summary>Records that every declarative source is in the store (see <see cref="IsRebuildingAsync"/>).</summary>
+    ValueTask MarkSourcesSyncedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the store has lost its keys and the declarative sources are not back in it yet (a
+    /// Redis restarted without persistence, or flushed): a key not found now may well exist, so
+    /// the answer is "try again shortly", never "invalid key".
+    /// </summary>
+    ValueTask<bool> IsRebuildingAsync(CancellationToken cancellationToken);
 }

@@ -107,4 +107,9 @@ public sealed class InMemoryKeyStore : IKeyStore
             return ValueTask.FromResult(new KeySyncResult(keys.Count, removed));
         }
     }
+
+    /// <summary>Memory is never lost while the process runs.</summary>
+    public ValueTask MarkSourcesSyncedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask<bool> IsRebuildingAsync(CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }

@@ -40,6 +40,7 @@ public sealed partial class KeySourceSync : BackgroundService
     private int _generation;
     private int _apiKeysSyncedIn = -1;
     private volatile int _fileSyncedIn = -1;
+    private int _markedIn = -1;
 
     public KeySourceSync(IKeyStore store, TenantDirectory tenants, LastKnownKeys lastKnown, IOptions<AuthQuotaOptions> options, ILogger<KeySourceSync> logger, RedisConnection? redis = null)
     {
@@ -71,6 +72,11 @@ public sealed partial class KeySourceSync : BackgroundService
             _redis.Restored += OnStoreRestored;
         }
 
+        if (_store is RedisKeyStore redisStore)
+        {
+            redisStore.KeysLost += OnKeysLost;
+        }
+
         // One attempt before serving, so a healthy store has its keys from the first request on.
         await SyncAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
@@ -81,6 +87,11 @@ public sealed partial class KeySourceSync : BackgroundService
         if (_redis is not null)
         {
             _redis.Restored -= OnStoreRestored;
+        }
+
+        if (_store is RedisKeyStore redisStore)
+        {
+            redisStore.KeysLost -= OnKeysLost;
         }
 
         _watcher?.Dispose();
@@ -174,6 +185,13 @@ public sealed partial class KeySourceSync : BackgroundService
                 }
             }
 
+            if (_markedIn != generation)
+            {
+                // Only now may a key that is not found be called invalid (see IKeyStore.IsRebuildingAsync).
+                await _store.MarkSourcesSyncedAsync(cancellationToken);
+                _markedIn = generation;
+            }
+
             return true;
         }
         catch (QuotaStoreUnavailableException)
@@ -246,6 +264,18 @@ public sealed partial class KeySourceSync : BackgroundService
     private void OnStoreRestored()
     {
         Interlocked.Increment(ref _generation);
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>A lookup found the store without its keys (flushed, or restarted before a reconnect was seen): write them back now, once.</summary>
+    private void OnKeysLost()
+    {
+        var generation = Volatile.Read(ref _generation);
+        if (_markedIn == generation)
+        {
+            Interlocked.CompareExchange(ref _generation, generation + 1, generation);
+        }
+
         _wake.Writer.TryWrite(true);
     }
 

@@ -33,8 +33,8 @@ public static class CoreProxyConfig
                 .ToDictionary(d => d.Id, d => d.Config),
             HttpRequest = new ForwarderRequestConfig
             {
-                // Five minutes of silence, not a cap on a stream's length.
-                ActivityTimeout = TimeSpan.FromMinutes(5),
+                // Silence, not a cap on a stream's length; longer than the core's own idle timeout.
+                ActivityTimeout = options.CoreActivityTimeout,
                 AllowResponseBuffering = false,
                 Version = transport == CoreTransport.Http1 ? HttpVersion.Version11 : HttpVersion.Version20,
                 // h2c has no ALPN to negotiate with: HTTP/2 must be spoken from the first byte.

@@ -1,4 +1,6 @@
 using AiCdn.Common.Security;
+using AiCdn.EdgeGateway.Streaming;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -9,7 +11,7 @@ namespace AiCdn.EdgeGateway.Forwarding;
 /// the cluster signature over it and the client-traffic marker. The request id is settled earlier
 /// (<see cref="Telemetry.RequestIds"/>) and travels as a request header; W3C trace context is YARP's.
 /// </summary>
-public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvider
+public sealed class EdgeTransforms(ClusterSignature signature, IOptions<EdgeOptions> options, TimeProvider time) : ITransformProvider
 {
     private static readonly string[] s_replaced =
         [ClusterSignature.HeaderName, "Forwarded", ClusterSignature.ForwardedForHeader, "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
@@ -76,6 +78,18 @@ public sealed class EdgeTransforms(ClusterSignature signature) : ITransformProvi
                 && transform.HttpContext.Features.Get<Telemetry.EdgeRequestFeature>() is { } request)
             {
                 request.CoreLatency = coreLatency;
+            }
+
+            // A stream the client reads as SSE gets comments while it is silent (WebSocket chat reads
+            // the core itself and never gets them).
+            var keepAlive = options.Value.SseKeepAliveInterval;
+            if (keepAlive > TimeSpan.Zero && response.IsSuccessStatusCode
+                && string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                var client = transform.HttpContext;
+                var body = new SseKeepAliveStream(client.Response.Body, keepAlive, time, client.RequestAborted);
+                client.Response.Body = body;
+                client.Response.RegisterForDispose(body);
             }
 
             // A resume asked of a core that does not hold the stream: ask the next core instead.

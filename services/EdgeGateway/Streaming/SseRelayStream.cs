@@ -11,7 +11,8 @@ namespace AiCdn.EdgeGateway.Streaming;
 /// response that says why it ended instead of a cut connection. For a resumable stream, a link to
 /// the core that breaks is reopened on the same core after the last event the client received
 /// whole (the bytes of the next event it already has are skipped), so the client sees one unbroken
-/// stream. Reads allocate nothing: the async state machine is pooled.
+/// stream; when that is impossible (the core is gone, or not back within the resume timeout) the
+/// stream ends with <see cref="LinkLostEvent"/>, never silently. Reads allocate nothing: the async state machine is pooled.
 /// </summary>
 public sealed class SseRelayStream : Stream
 {
@@ -27,6 +28,7 @@ public sealed class SseRelayStream : Stream
     private SseBoundaryScanner _scanner = SseBoundaryScanner.Start;
     private bool _drainRequested;
     private bool _upstreamAborted;
+    private byte[]? _closing;
     private int _injected = -1;
     private bool _ended;
     private int _disposed;
@@ -77,7 +79,7 @@ public sealed class SseRelayStream : Stream
                 if (_injected >= 0)
                 {
                     // A zero-byte read asks whether data is ready: it is.
-                    return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
+                    return buffer.IsEmpty ? 0 : CopyClosingEvent(buffer.Span);
                 }
             }
 
@@ -92,18 +94,23 @@ public sealed class SseRelayStream : Stream
                 lock (_gate)
                 {
                     BeginDrainingEvent();
-                    return buffer.IsEmpty ? 0 : CopyDrainingEvent(buffer.Span);
+                    return buffer.IsEmpty ? 0 : CopyClosingEvent(buffer.Span);
                 }
             }
             catch (Exception ex) when (_resumer is not null && !cancellationToken.IsCancellationRequested && IsLinkFailure(ex))
             {
-                // The link to the core broke, not the stream: the core still has it.
+                // The link to the core broke, not the stream: the core may still have it.
                 if (await TryResumeAsync(cancellationToken))
                 {
                     continue;
                 }
 
-                throw;
+                // It does not, or did not come back in time: say so, in the stream, and end it.
+                lock (_gate)
+                {
+                    BeginClosingEvent(LinkLostEvent.Bytes, midEvent: _resumePoint!.BytesIntoEvent > 0);
+                    return buffer.IsEmpty ? 0 : CopyClosingEvent(buffer.Span);
+                }
             }
 
             if (buffer.IsEmpty)
@@ -132,7 +139,7 @@ public sealed class SseRelayStream : Stream
                     {
                         // The abort surfaced as an end of stream rather than an exception.
                         BeginDrainingEvent();
-                        return CopyDrainingEvent(buffer.Span);
+                        return CopyClosingEvent(buffer.Span);
                     }
 
                     _ended = true;
@@ -154,7 +161,7 @@ public sealed class SseRelayStream : Stream
                 }
 
                 BeginDrainingEvent();
-                return end > 0 ? Relayed(bytes[..end]) : CopyDrainingEvent(buffer.Span);
+                return end > 0 ? Relayed(bytes[..end]) : CopyClosingEvent(buffer.Span);
             }
         }
     }
@@ -193,6 +200,13 @@ public sealed class SseRelayStream : Stream
                 _metrics.LinkResume("succeeded");
                 return true;
             }
+            catch (Exception ex) when (IsRefused(ex))
+            {
+                // Nothing listens where the core was: its process is gone, and its streams with it
+                // (a core that comes back starts with no streams). Waiting cannot help.
+                _metrics.LinkResume("refused");
+                return false;
+            }
             catch (Exception ex) when (!budget.IsCancellationRequested && IsLinkFailure(ex))
             {
                 // The core is not reachable yet: the link may be flapping. Try again shortly.
@@ -216,6 +230,10 @@ public sealed class SseRelayStream : Stream
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
     }
+
+    private static bool IsRefused(Exception exception) =>
+        exception is HttpRequestException { InnerException: System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } }
+        or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused };
 
     private static bool IsLinkFailure(Exception exception) =>
         exception is IOException or HttpRequestException or HttpIOException or System.Net.Sockets.SocketException;
@@ -273,10 +291,25 @@ public sealed class SseRelayStream : Stream
     {
         if (_injected < 0)
         {
-            _injected = 0;
             _metrics.StreamDrained();
-            AbortUpstream();
+            BeginClosingEvent(DrainingEvent.Bytes, midEvent: false);
         }
+    }
+
+    /// <summary>
+    /// Ends the stream with <paramref name="closing"/>. Mid-event (a link lost inside an event), a
+    /// blank line ends the partial event first, so the closing event is read as an event of its own.
+    /// </summary>
+    private void BeginClosingEvent(ReadOnlySpan<byte> closing, bool midEvent)
+    {
+        if (_injected >= 0)
+        {
+            return;
+        }
+
+        _closing = midEvent ? [.. "\n\n"u8, .. closing] : closing.ToArray();
+        _injected = 0;
+        AbortUpstream();
     }
 
     private void AbortUpstream()
@@ -291,13 +324,13 @@ public sealed class SseRelayStream : Stream
         }
     }
 
-    private int CopyDrainingEvent(Span<byte> destination)
+    private int CopyClosingEvent(Span<byte> destination)
     {
-        var remaining = DrainingEvent.Bytes[_injected..];
+        var remaining = _closing.AsSpan(_injected);
         var count = Math.Min(remaining.Length, destination.Length);
         remaining[..count].CopyTo(destination);
         _injected += count;
-        if (_injected == DrainingEvent.Bytes.Length)
+        if (_injected == _closing!.Length)
         {
             _ended = true;
         }

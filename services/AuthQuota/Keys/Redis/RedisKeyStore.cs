@@ -87,6 +87,30 @@ public sealed class RedisKeyStore(RedisConnection redis, KeyRecordCache cache) :
         return new KeySyncResult((int)result[0], (int)result[1]);
     }
 
+    /// <summary>Raised when a lookup finds the sync marker gone, so the declarative sources are written back without waiting for a reconnect.</summary>
+    public event Action? KeysLost;
+
+    public async ValueTask MarkSourcesSyncedAsync(CancellationToken cancellationToken) =>
+        await redis.ExecuteAsync("key_sync", db => db.StringSetAsync(SyncedMarker, "1"));
+
+    /// <summary>
+    /// The marker is written after every declarative source is synced and lives with the keys, so a
+    /// Redis that comes back empty (no persistence, a flush, a failover to an empty replica) has
+    /// neither: until some replica has written the sources back, a missing key proves nothing.
+    /// </summary>
+    public async ValueTask<bool> IsRebuildingAsync(CancellationToken cancellationToken)
+    {
+        var rebuilding = !await redis.ExecuteAsync("key_lookup", db => db.KeyExistsAsync(SyncedMarker));
+        if (rebuilding)
+        {
+            KeysLost?.Invoke();
+        }
+
+        return rebuilding;
+    }
+
+    private RedisKey SyncedMarker => $"{{{redis.KeyPrefix}:keys}}:sources-synced";
+
     private RedisKey SourceSet(string source) => $"{{{redis.KeyPrefix}:keys}}:source:{source}";
 
     private static string Serialize(ApiKeyRecord key) => JsonSerializer.Serialize(key, AuthQuotaJsonContext.Default.ApiKeyRecord);

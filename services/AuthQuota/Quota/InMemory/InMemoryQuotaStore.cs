@@ -260,7 +260,9 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
         var bucket = tenant.Buckets.TryGetValue(name, out var existing) ? existing : tenant.Buckets[name] = new Bucket();
         var level = QuotaMath.Drain(bucket.Level, bucket.UpdatedMs, max, now) + amount;
         bucket.Level = level;
-        bucket.UpdatedMs = now;
+
+        // Never back in time: a caller whose clock is behind must not make the bucket drain twice.
+        bucket.UpdatedMs = Math.Max(now, bucket.UpdatedMs);
         bucket.Rate = max;
         return new(max, (long)Math.Ceiling(level), QuotaMath.BucketReset(level, max), 0);
     }

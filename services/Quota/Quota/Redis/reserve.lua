@@ -46,7 +46,9 @@ local charge = {1, tokens, tokens, 0, 1, tokens, tokens, 0}
 if mode == 'stream' then charge[4] = 1; charge[8] = 1 end
 if outcome ~= 1 then for i = 1, 8 do charge[i] = 0 end end
 
-local level, wait = {}, {}
+-- stamp: the time each bucket is written with. Never earlier than the time it holds: a caller whose
+-- clock is behind another's must not make the bucket drain the same time twice.
+local level, wait, stamp = {}, {}, {}
 for s = 0, 1 do
   local b = s * 4
   -- Requests and tokens per minute: buckets draining at limit per minute.
@@ -54,6 +56,7 @@ for s = 0, 1 do
     local i = b + k
     level[i] = 0
     wait[i] = 0
+    stamp[i] = now
     if limit[i] >= 0 then
       local v = redis.call('GET', KEYS[1 + i])
       if v then
@@ -63,6 +66,8 @@ for s = 0, 1 do
         if now > t then
           l = l - (now - t) * limit[i] / 60000
           if l < 0 then l = 0 end
+        else
+          stamp[i] = t
         end
         level[i] = l
       end
@@ -108,7 +113,7 @@ if outcome == 1 then
       local i = b + k
       if limit[i] >= 0 then
         level[i] = level[i] + charge[i]
-        redis.call('SET', KEYS[1 + i], num(level[i]) .. '|' .. int(now) .. '|' .. int(limit[i]),
+        redis.call('SET', KEYS[1 + i], num(level[i]) .. '|' .. int(stamp[i]) .. '|' .. int(limit[i]),
           'PX', int(math.ceil(level[i] * 60000 / limit[i]) + RETAIN))
       end
     end
