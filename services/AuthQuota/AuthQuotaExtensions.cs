@@ -41,6 +41,8 @@ public static class AuthQuotaExtensions
         builder.Services.AddSingleton<LastKnownKeys>();
         builder.Services.AddSingleton<KeyRecordCache>();
         builder.Services.AddSingleton<StoreFailover>();
+        builder.Services.AddSingleton<AbandonedReservations>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AbandonedReservations>());
         builder.Services.AddSingleton<QuotaDecider>();
         builder.Services.AddSingleton<AdminAuditLog>();
 

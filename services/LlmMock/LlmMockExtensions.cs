@@ -44,6 +44,7 @@ public static class LlmMockExtensions
         builder.Services.AddSingleton<EmbeddingGenerator>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<RequestLog>();
+        builder.Services.AddSingleton<UsageLedger>();
         builder.Services.AddSingleton<LlmMockMetrics>();
         builder.Services.AddSingleton(services =>
         {

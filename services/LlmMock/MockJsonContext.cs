@@ -14,4 +14,5 @@ namespace AiCdn.LlmMock;
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelInfo))]
 [JsonSerializable(typeof(RequestLogSnapshot))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, UserUsage>))]
 internal sealed partial class MockJsonContext : JsonSerializerContext;

@@ -123,6 +123,27 @@ public sealed class AdmissionTests
         Assert.Empty(origin.AuthorizationHeaders);
     }
 
+    [Fact]
+    public async Task NoDecision_TheReservationItAskedForIsCancelled()
+    {
+        // auth-quota never answers: its reserve may still land later, so the core cancels it.
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core = { ["CoreRelay:AuthQuotaUrl"] = $"http://127.0.0.1:{FreePort.Next()}" },
+            CoreServices = settlements.AddTo,
+        });
+        using var client = chain.CreateEdgeClient();
+
+        using var response = await client.SendAsync(Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 2));
+        var cancel = await settlements.WaitForCountAsync(1);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.True(cancel.Cancel);
+        Assert.False(cancel.Forwarded);
+        Assert.Equal(0, cancel.PromptTokens + cancel.CompletionTokens);
+    }
+
     private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response)
     {
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

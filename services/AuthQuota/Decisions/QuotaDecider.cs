@@ -24,6 +24,7 @@ public sealed class QuotaDecider(
     TenantDirectory tenants,
     LastKnownKeys lastKnown,
     StoreFailover failover,
+    AbandonedReservations abandoned,
     QuotaMetrics metrics,
     IOptionsMonitor<AuthQuotaOptions> options,
     TimeProvider time)
@@ -83,12 +84,24 @@ public sealed class QuotaDecider(
         }
         catch (QuotaStoreUnavailableException)
         {
+            // A reserve that timed out may still run in Redis: cancel it, so it is never charged.
+            if (!failingOpen)
+            {
+                abandoned.Cancel(command);
+            }
+
             if (!failover.TryFailOpen(out var local))
             {
-                return Unavailable(request);
+                return Unavailable(request, key);
             }
 
             (result, failingOpen) = (await local.ReserveAsync(command, cancellationToken), true);
+        }
+
+        if (cancellationToken.IsCancellationRequested && result.Outcome == ReserveOutcome.Reserved)
+        {
+            // The caller left while Redis answered: nobody will use or settle this reservation.
+            abandoned.Cancel(command, failingOpen ? store : null);
         }
 
         return Decide(request, key, tenantLabel, result, failingOpen);
@@ -163,7 +176,7 @@ public sealed class QuotaDecider(
     {
         var settings = options.CurrentValue;
         var command = new SettleCommand(request.ReservationId, (long)request.PromptTokens + request.CompletionTokens, request.Forwarded,
-            time.GetUtcNow(), settings.ReservationTtl, request.Tenant, request.KeyId);
+            time.GetUtcNow(), settings.ReservationTtl, request.Tenant, request.KeyId, request.Cancel);
 
         // Reservations made while failing open live in this replica's memory, not in Redis.
         var store = failover.LocalIfUsed is { } local && local.Holds(request.ReservationId) ? local : quota;
@@ -182,6 +195,7 @@ public sealed class QuotaDecider(
         {
             SettleOutcome.Settled => request.Forwarded ? "settled" : "refunded",
             SettleOutcome.AlreadySettled => "duplicate",
+            SettleOutcome.Cancelled => "cancelled",
             _ => "not_found",
         });
         return outcome;
@@ -245,10 +259,11 @@ public sealed class QuotaDecider(
         return new AuthorizeDecision(false, status, request.ReservationId, Error: error);
     }
 
-    private AuthorizeDecision Unavailable(AuthorizeRequest request)
+    /// <summary>503; with the key's id and tenant when it was found, so the caller can cancel what it asked for exactly.</summary>
+    private AuthorizeDecision Unavailable(AuthorizeRequest request, ApiKeyRecord? key = null)
     {
         metrics.Decision(QuotaErrors.StoreUnavailable, TenantDirectory.OtherLabel);
-        return new AuthorizeDecision(false, StatusCodes.Status503ServiceUnavailable, request.ReservationId,
+        return new AuthorizeDecision(false, StatusCodes.Status503ServiceUnavailable, request.ReservationId, key?.Id, key?.Tenant,
             Error: QuotaErrors.Unavailable, RetryAfterMs: UnavailableRetryAfterMs);
     }
 

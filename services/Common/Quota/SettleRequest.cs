@@ -15,4 +15,5 @@ public sealed record SettleRequest(
     bool Forwarded,
     string Outcome,
     string? KeyId = null,
-    string? Tenant = null);
+    string? Tenant = null,
+    bool Cancel = false);

@@ -9,4 +9,7 @@ public static class SettlementOutcomes
     public const string OriginRejected = "origin_rejected";
     public const string OriginError = "origin_error";
     public const string OriginUnreachable = "origin_unreachable";
+
+    /// <summary>The decision never came (the quota store or auth-quota did not answer): the reservation, if it was made, is cancelled.</summary>
+    public const string Abandoned = "abandoned";
 }

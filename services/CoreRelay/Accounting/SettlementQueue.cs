@@ -21,6 +21,9 @@ public sealed partial class SettlementQueue(
     private static readonly TimeSpan[] s_backoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>auth-quota's default reservation TTL: past it the reservation has expired anyway.</summary>
+    private static readonly TimeSpan s_keepTrying = TimeSpan.FromMinutes(10);
+
     private readonly Channel<(SettleRequest Request, ActivityContext Parent)> _queue =
         Channel.CreateUnbounded<(SettleRequest, ActivityContext)>(new UnboundedChannelOptions { SingleReader = false });
     private int _pending;
@@ -78,6 +81,9 @@ public sealed partial class SettlementQueue(
 
     private async Task SettleWithRetriesAsync(SettleRequest request, CancellationToken stoppingToken)
     {
+        // Kept trying for as long as the reservation can live: a settlement that gives up early leaves
+        // the estimate charged instead of what the origin really did.
+        var giveUpAt = time.GetTimestamp() + (long)(s_keepTrying.TotalSeconds * time.TimestampFrequency);
         for (var attempt = 0; ; attempt++)
         {
             if (await authQuota.SettleAsync(request, stoppingToken))
@@ -86,7 +92,7 @@ public sealed partial class SettlementQueue(
                 return;
             }
 
-            if (attempt >= s_backoff.Length)
+            if (time.GetTimestamp() >= giveUpAt)
             {
                 Interlocked.Decrement(ref _pending);
                 metrics.SettlementFailed();
@@ -94,7 +100,7 @@ public sealed partial class SettlementQueue(
                 return;
             }
 
-            await Task.Delay(s_backoff[attempt], time, stoppingToken);
+            await Task.Delay(s_backoff[Math.Min(attempt, s_backoff.Length - 1)], time, stoppingToken);
         }
     }
 

@@ -67,6 +67,10 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
         return new KeyCheckResult(false, StatusCodes.Status503ServiceUnavailable, AuthUnavailable, RetryAfterMs: 1000);
     }
 
+    /// <summary>The key's id and tenant when this core holds its context (for cancelling exactly); nulls otherwise.</summary>
+    public (string? KeyId, string? Tenant) KnownKey(string keyHash) =>
+        direct?.Peek(keyHash) is { } context ? (context.KeyId, context.Tenant) : (null, null);
+
     private static readonly OpenAiError AuthUnavailable =
         new("The authorisation service is unavailable; the request was not forwarded.", OpenAiErrorTypes.Unavailable, null, "auth_unavailable");
 
@@ -153,7 +157,12 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
             if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
-                LogReservationGone(logger, request.ReservationId);
+                if (!request.Cancel)
+                {
+                    // A cancel of a reservation that was never made finds nothing, as it should.
+                    LogReservationGone(logger, request.ReservationId);
+                }
+
                 return true;
             }
 

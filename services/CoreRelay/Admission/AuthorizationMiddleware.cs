@@ -23,6 +23,7 @@ public sealed class AuthorizationMiddleware(
     TokenCounter tokens,
     AuthQuotaClient authQuota,
     LeaseRenewer leases,
+    SettlementQueue settlements,
     AdmissionRejections rejections,
     CoreRelayMetrics metrics,
     TimeProvider time,
@@ -55,6 +56,14 @@ public sealed class AuthorizationMiddleware(
         var authDuration = time.GetElapsedTime(authStart);
 
         RateLimitHeaders.Apply(context.Response.Headers, decision.RateLimit);
+        if (!decision.Allowed && decision.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // No answer is not "no": a reserve that timed out may still land in Redis. Cancel it, so
+            // it is never charged (a reservation not made yet never will be).
+            var (keyId, tenant) = decision.KeyId is not null ? (decision.KeyId, decision.Tenant) : authQuota.KnownKey(inspected.KeyHash);
+            settlements.Enqueue(new SettleRequest(decision.ReservationId, 0, 0, Forwarded: false, SettlementOutcomes.Abandoned, keyId, tenant, Cancel: true));
+        }
+
         if (!decision.Allowed)
         {
             var retryAfter = decision.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;

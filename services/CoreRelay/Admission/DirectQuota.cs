@@ -266,13 +266,18 @@ public sealed partial class DirectQuota : IDisposable
         try
         {
             var outcome = await store.Quota.SettleAsync(new SettleCommand(request.ReservationId, (long)request.PromptTokens + request.CompletionTokens,
-                request.Forwarded, _time.GetUtcNow(), store.ReservationTtl, request.Tenant, request.KeyId), cancellationToken);
+                request.Forwarded, _time.GetUtcNow(), store.ReservationTtl, request.Tenant, request.KeyId, request.Cancel), cancellationToken);
             if (outcome == SettleOutcome.NotFound)
             {
                 return null;
             }
 
-            _metrics.QuotaSettlement(outcome == SettleOutcome.AlreadySettled ? "duplicate" : request.Forwarded ? "settled" : "refunded");
+            _metrics.QuotaSettlement(outcome switch
+            {
+                SettleOutcome.AlreadySettled => "duplicate",
+                SettleOutcome.Cancelled => "cancelled",
+                _ => request.Forwarded ? "settled" : "refunded",
+            });
             return outcome;
         }
         catch (QuotaStoreUnavailableException)

@@ -30,4 +30,8 @@ public sealed class ChatCompletionRequest
 
     [JsonPropertyName("stream_options")]
     public StreamOptions? StreamOptions { get; set; }
+
+    /// <summary>OpenAI's end-user tag; the mock's usage ledger counts by it.</summary>
+    [JsonPropertyName("user")]
+    public string? User { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AiCdn.Common.Errors;
+using AiCdn.LlmMock.Auditing;
 using AiCdn.Tokens;
 using AiCdn.LlmMock.Faults;
 using AiCdn.LlmMock.Generation;
@@ -29,6 +30,7 @@ public static class ChatCompletionsApi
         IOptions<MockOptions> options,
         TimeProvider time,
         LlmMockMetrics metrics,
+        UsageLedger ledger,
         ILogger<CompletionPlanner> logger)
     {
         ChatCompletionRequest? request;
@@ -94,7 +96,8 @@ public static class ChatCompletionsApi
                 fault,
                 time,
                 metrics,
-                logger)
+                logger,
+                sent => ledger.Record(request.User, plan.PromptTokens, sent))
             : await WholeResponder.WriteAsync(
                 context,
                 plan.GenerationTime,
@@ -105,6 +108,12 @@ public static class ChatCompletionsApi
         if (completed)
         {
             metrics.Tokens(model, plan.PromptTokens, plan.CompletionTokens);
+        }
+
+        if (request.Stream != true && completed)
+        {
+            // A whole answer counts once it has been sent whole.
+            ledger.Record(request.User, plan.PromptTokens, plan.CompletionTokens);
         }
     }
 

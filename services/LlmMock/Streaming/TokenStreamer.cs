@@ -16,6 +16,7 @@ public static class TokenStreamer
     /// <summary>With no token interval, how long a reset waits so the chunks before it leave first.</summary>
     public static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(50);
 
+    /// <param name="ended">Called once when the stream is over, with the content chunks sent.</param>
     /// <returns>True when the whole stream was sent; false when the client left or a fault cut it.</returns>
     public static async Task<bool> StreamAsync(
         HttpContext context,
@@ -24,7 +25,8 @@ public static class TokenStreamer
         FaultPlan fault,
         TimeProvider time,
         LlmMockMetrics metrics,
-        ILogger logger)
+        ILogger logger,
+        Action<int>? ended = null)
     {
         var response = context.Response;
         var cancel = context.RequestAborted;
@@ -137,6 +139,7 @@ public static class TokenStreamer
         finally
         {
             metrics.StreamClosed();
+            ended?.Invoke(sent);
         }
     }
 

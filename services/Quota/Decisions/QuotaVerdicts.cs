@@ -68,6 +68,12 @@ public static class QuotaVerdicts
             return new AuthorizeDecision(false, StatusCodes.Status409Conflict, request.ReservationId, Error: QuotaErrors.ReservationIdConflict);
         }
 
+        if (result.Outcome == ReserveOutcome.Cancelled)
+        {
+            // Its caller gave up on it already; whoever reads this answer should try again.
+            return new AuthorizeDecision(false, StatusCodes.Status503ServiceUnavailable, request.ReservationId, Error: QuotaErrors.Unavailable, RetryAfterMs: 1000);
+        }
+
         var readings = result.Readings!;
         var state = RateLimitStates.From(readings);
         if (result.Outcome is ReserveOutcome.Reserved or ReserveOutcome.AlreadyReserved)

@@ -13,4 +13,7 @@ public enum ReserveOutcome
 
     /// <summary>The reservation id belongs to another key's reservation.</summary>
     IdConflict = 3,
+
+    /// <summary>The caller already cancelled this reservation (it gave up waiting for it): nothing was reserved.</summary>
+    Cancelled = 5,
 }

@@ -6,6 +6,8 @@ namespace AiCdn.AuthQuota.Quota;
 /// stream lease. <see cref="Remember"/> is how long a settled reservation is remembered so that a
 /// repeated settle is a no-op. <see cref="Tenant"/> and <see cref="KeyId"/> are where the caller
 /// says the reservation is (a hint a store may use to find it without a lookup; never trusted alone).
+/// <see cref="Cancel"/>: the caller gave up on a decision whose outcome it does not know; with
+/// <see cref="Tenant"/> and <see cref="KeyId"/>, a reservation not made yet is never made.
 /// </summary>
 public sealed record SettleCommand(
-    string ReservationId, long Tokens, bool Forwarded, DateTimeOffset Now, TimeSpan Remember, string? Tenant = null, string? KeyId = null);
+    string ReservationId, long Tokens, bool Forwarded, DateTimeOffset Now, TimeSpan Remember, string? Tenant = null, string? KeyId = null, bool Cancel = false);

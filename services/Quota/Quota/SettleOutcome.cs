@@ -9,4 +9,7 @@ public enum SettleOutcome
 
     /// <summary>Settled before: a repeated settle changes nothing.</summary>
     AlreadySettled = 2,
+
+    /// <summary>A cancel that came before the reservation: it will never be made.</summary>
+    Cancelled = 4,
 }

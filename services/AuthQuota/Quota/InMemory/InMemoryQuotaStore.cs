@@ -34,6 +34,11 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
             var replay = false;
             if (_reservations.TryGetValue(command.ReservationId, out var existing))
             {
+                if (existing.State == ReservationState.Cancelled)
+                {
+                    return ValueTask.FromResult(new ReserveResult(ReserveOutcome.Cancelled, null));
+                }
+
                 if (existing.KeyId != command.KeyId || existing.Tenant != command.Tenant)
                 {
                     return ValueTask.FromResult(new ReserveResult(ReserveOutcome.IdConflict, null));
@@ -67,12 +72,24 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
 
     public ValueTask<SettleOutcome> SettleAsync(SettleCommand command, CancellationToken cancellationToken)
     {
+        var now = QuotaMath.UnixMs(command.Now);
         if (!_reservations.TryGetValue(command.ReservationId, out var reservation))
         {
+            if (command is { Cancel: true, Forwarded: false, Tenant: { } cancelTenant, KeyId: { } cancelKey })
+            {
+                // Cancelled before it was made: a tombstone, so it never will be.
+                _reservations.TryAdd(command.ReservationId, new Reservation(cancelTenant, cancelKey, 0, QuotaMath.Day(now), false)
+                {
+                    State = ReservationState.Cancelled,
+                    ExpiresMs = now,
+                    ForgetMs = now + (long)command.Remember.TotalMilliseconds,
+                });
+                return ValueTask.FromResult(SettleOutcome.Cancelled);
+            }
+
             return ValueTask.FromResult(SettleOutcome.NotFound);
         }
 
-        var now = QuotaMath.UnixMs(command.Now);
         var tenant = Tenant(reservation.Tenant);
         lock (tenant)
         {
@@ -81,7 +98,7 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
                 return ValueTask.FromResult(SettleOutcome.AlreadySettled);
             }
 
-            if (reservation.State == ReservationState.Expired)
+            if (reservation.State is ReservationState.Expired or ReservationState.Cancelled)
             {
                 return ValueTask.FromResult(SettleOutcome.NotFound);
             }
@@ -333,6 +350,9 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
         Reserved,
         Settled,
         Expired,
+
+        /// <summary>A tombstone: cancelled before it was made.</summary>
+        Cancelled,
     }
 
     private sealed class Bucket

@@ -65,7 +65,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
         });
 
         var outcome = (ReserveOutcome)(int)result[0];
-        return outcome == ReserveOutcome.IdConflict
+        return outcome is ReserveOutcome.IdConflict or ReserveOutcome.Cancelled
             ? new ReserveResult(outcome, null)
             : new ReserveResult(outcome, ToReadings(result, command.KeyLimits, command.TenantLimits));
     }
@@ -108,7 +108,7 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
     {
         var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
         RedisValue[] args = verify
-            ? [now, command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs, keyId, day]
+            ? [now, command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs, keyId, day, command.Cancel && !command.Forwarded ? 1 : 0]
             : [now, command.ReservationId, command.Tokens, command.Forwarded ? 1 : 0, rememberMs];
         return (int)(await QuotaScripts.Settle.EvaluateAsync(db, keys, args));
     }

@@ -13,7 +13,8 @@
 -- ARGV[9..16] limits: key rpm, tpm, tpd, streams, tenant rpm, tpm, tpd, streams (-1: no limit)
 --
 -- Returns {outcome, then for each of the 8 limits: used, reset ms, wait ms}
---   outcome: 0 rejected, 1 reserved, 2 already reserved (a retried call), 3 id used by another key, 4 peek
+--   outcome: 0 rejected, 1 reserved, 2 already reserved (a retried call), 3 id used by another key, 4 peek,
+--   5 cancelled before it was made (see settle.lua)
 --   wait: 0 fits, > 0 ms until it would fit, -1 never fits, -2 when one of the streams ends
 --   Stream leases are read only for streams and peeks: a plain call neither takes nor needs one.
 local now = tonumber(ARGV[1])
@@ -33,6 +34,8 @@ for i = 1, 8 do limit[i] = tonumber(ARGV[8 + i]) end
 
 local outcome = 1
 if mode ~= 'peek' then
+  -- Cancelled before it was made (settle.lua left a tombstone): never reserve it now.
+  if redis.call('HGET', KEYS[1], 'st') == 'x' then return {5} end
   local owner = redis.call('HGET', KEYS[1], 'k')
   if owner then
     if owner ~= keyId then return {3} end

@@ -8,8 +8,12 @@
 -- ARGV[5] how long to remember the settled reservation (ms)
 -- ARGV[6], ARGV[7] (optional) the key id and day the caller expects the reservation under, when it
 --   named the keys from its own decision rather than from the reservation's pointer
+-- ARGV[8] (optional, with ARGV[6]) '1': a cancel. The caller gave up on a decision whose outcome it
+--   does not know (a reserve that timed out may still run): a reservation not made yet never will be
+--   (a tombstone is left for reserve.lua), one already made is given back like any refund.
 -- Returns 0 not found or expired, 1 settled, 2 already settled, 3 not under the expected key and day
---   (only with ARGV[6]: the caller then looks the reservation up and settles it with the right keys)
+--   (only with ARGV[6]: the caller then looks the reservation up and settles it with the right keys),
+--   4 cancelled before it was made
 local now = tonumber(ARGV[1])
 local rid = ARGV[2]
 local expectedKey = ARGV[6]
@@ -18,6 +22,11 @@ local function int(x) return string.format('%d', x) end
 local function num(x) return string.format('%.17g', x) end
 
 local r = redis.call('HMGET', KEYS[1], 't', 'st', 'x', 's', 'k', 'd')
+if ARGV[8] == '1' and not r[2] then
+  redis.call('HSET', KEYS[1], 'st', 'x', 'k', expectedKey)
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return 4
+end
 if expectedKey and (not r[1] or r[5] ~= expectedKey or r[6] ~= ARGV[7]) then return 3 end
 if not r[1] then return 0 end
 if r[2] == 's' then return 2 end
