@@ -17,7 +17,7 @@ public sealed class ContainerSettingsTests
         { "llm-mock", "LlmMock" },
     };
 
-    [Theory]
+    [KustomizeTheory]
     [MemberData(nameof(Services))]
     public async Task ComputeContainerConfig_Service_IsNonRootChiseledWithTheKubernetesPorts(string service, string project)
     {

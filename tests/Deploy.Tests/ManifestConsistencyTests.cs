@@ -19,7 +19,7 @@ public sealed partial class ManifestConsistencyTests(AspireModelFixture model) :
         Assert.Contains(model.Resources, r => r.Name == "redis" && !r.IsProject);
     }
 
-    [Fact]
+    [KustomizeFact]
     public void DevOverlay_EveryManifestResource_HasDeploymentAndService()
     {
         var missing = model.Resources
@@ -30,7 +30,7 @@ public sealed partial class ManifestConsistencyTests(AspireModelFixture model) :
         Assert.True(missing.Count == 0, $"The Aspire manifest has resources the dev overlay does not deploy: {string.Join(", ", missing)}");
     }
 
-    [Fact]
+    [KustomizeFact]
     public void DevOverlay_EveryManifestResource_HasTheSameEnvironmentKeys()
     {
         var problems = new List<string>();
@@ -58,7 +58,7 @@ public sealed partial class ManifestConsistencyTests(AspireModelFixture model) :
         Assert.True(problems.Count == 0, "Environment drift between the Aspire manifest and deploy/k8s:\n" + string.Join("\n", problems));
     }
 
-    [Fact]
+    [KustomizeFact]
     public void DevOverlay_EveryManifestBinding_IsAServicePortOnTheSameContainerPort()
     {
         var problems = new List<string>();
@@ -96,7 +96,7 @@ public sealed partial class ManifestConsistencyTests(AspireModelFixture model) :
         Assert.True(problems.Count == 0, "Port drift between the Aspire manifest and deploy/k8s:\n" + string.Join("\n", problems));
     }
 
-    [Fact]
+    [KustomizeFact]
     public void DevOverlay_PortVariables_NameTheContainerPorts()
     {
         // HTTP_PORTS={x.bindings.http.targetPort}, LISTEN_H2C=..., METRICS_PORT=...: each must be the
@@ -131,7 +131,7 @@ public sealed partial class ManifestConsistencyTests(AspireModelFixture model) :
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
-    [Fact]
+    [KustomizeFact]
     public void DevOverlay_ServiceDiscoveryUrls_PointAtTheKubernetesServices()
     {
         // services__core-relay__http__0={core-relay.bindings.http.url} becomes http://core-relay:<Service port>.

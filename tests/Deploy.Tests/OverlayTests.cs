@@ -11,7 +11,7 @@ public sealed class OverlayTests
         Assert.Equal(["core", "dev", "edge"], Kustomize.Overlays);
     }
 
-    [Theory]
+    [KustomizeTheory]
     [MemberData(nameof(Overlays))]
     public async Task Kustomize_Overlay_RendersHardenedWorkloads(string overlay)
     {
@@ -105,7 +105,7 @@ public sealed class OverlayTests
         Assert.True(problems.Count == 0, $"overlays/{overlay} is missing:\n" + string.Join("\n", problems));
     }
 
-    [Theory]
+    [KustomizeTheory]
     [MemberData(nameof(Overlays))]
     public async Task Kustomize_Overlay_GracePeriodOutlastsTheEdgeDrain(string overlay)
     {
@@ -128,7 +128,7 @@ public sealed class OverlayTests
         }
     }
 
-    [Fact]
+    [KustomizeFact]
     public async Task Kustomize_CoreOverlay_RedisKeepsItsDataOnAVolumeAndNeverEvicts()
     {
         var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "core"));
@@ -145,7 +145,7 @@ public sealed class OverlayTests
         Assert.NotNull(objects.Find("PersistentVolumeClaim", "redis-data"));
     }
 
-    [Fact]
+    [KustomizeFact]
     public async Task Kustomize_DevOverlay_OnlyEdgesReachTheCore()
     {
         var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "dev"));
@@ -160,7 +160,7 @@ public sealed class OverlayTests
         Assert.All(Node.List(policy.At("spec", "ingress")), rule => Assert.NotEmpty(Node.List(Node.At(rule, "from"))));
     }
 
-    [Fact]
+    [KustomizeFact]
     public async Task Kustomize_CoreWithComponents_UsesExternalRedisAndListenQueueSysctls()
     {
         // The optional components, rendered the way an operator adds them to an overlay.
@@ -205,7 +205,7 @@ public sealed class OverlayTests
         }
     }
 
-    [Fact]
+    [KustomizeFact]
     public async Task Kustomize_EveryOverlay_ReferencesOnlySecretsTheTemplatesDefine()
     {
         var templates = Directory.GetFiles(Path.Combine(Repository.K8s, "secrets"), "*.yaml")

@@ -28,7 +28,7 @@ public sealed record ChaosPhaseResult
 
     public int BackgroundFailed { get; init; }
 
-    /// <summary>New requests (background, and streams at their start) refused while another core, edge or the origin could have served them; must be 0.</summary>
+    /// <summary>New requests (sent once the fault was knowable) refused while another core, edge or the origin could have served them; must be 0.</summary>
     public int RefusedWithHealthyPath { get; init; }
 
     /// <summary>Requests already on their way to the failing hop when the fault struck (sent less than half a second before it was knowable) that failed with it.</summary>

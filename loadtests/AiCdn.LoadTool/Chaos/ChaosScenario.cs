@@ -119,7 +119,8 @@ public sealed class ChaosScenario(ChaosOptions options)
             Altered = outcomes.Count(o => o.Verdict == StreamVerdict.Altered),
             BackgroundSent = backgroundOutcomes.Count,
             BackgroundFailed = failures.Count,
-            RefusedWithHealthyPath = healthyPath ? refusedNew + outcomes.Count(o => o.Refused) : 0,
+            // Every held stream was sent before the fault: one refused was in flight, not new.
+            RefusedWithHealthyPath = healthyPath ? refusedNew : 0,
             LostInFlight = lostInFlight,
             BackgroundEndings = string.Join(", ", failures.GroupBy(f => f.Failure).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()}")),
             Recovery = lastFailure == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(faultAt, lastFailure),
