@@ -1,7 +1,7 @@
 using System.Net.Http;
 using AiCdn.Common.Errors;
-using AiCdn.Forwarding.Health;
 using AiCdn.EdgeGateway.Telemetry;
+using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -20,8 +20,6 @@ public sealed partial class CoreFailoverMiddleware(
     IOptions<EdgeOptions> options,
     ILogger<CoreFailoverMiddleware> logger)
 {
-    private const int InMemoryBodyBytes = 64 * 1024;
-
     public async Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
@@ -35,11 +33,12 @@ public sealed partial class CoreFailoverMiddleware(
 
         var settings = options.Value;
         var maxAttempts = Math.Min(settings.CoreMaxAttempts, all.Count);
+        UnreadBody? body = null;
         if (maxAttempts > 1 && context.Request.ContentLength != 0 && !context.WebSockets.IsWebSocketRequest)
         {
-            // A retry must send the same body again. Chat requests are small; larger ones spill to a
-            // temporary file, and the edge's body limit bounds both.
-            context.Request.EnableBuffering(InMemoryBodyBytes, settings.Limits.MaxRequestBodySize);
+            // Only a core that was never connected to is tried again, and it never read the body:
+            // the next core gets the same stream, provided nothing was taken from it.
+            context.Request.Body = body = new UnreadBody(context.Request.Body);
         }
 
         List<DestinationState>? tried = null;
@@ -58,7 +57,8 @@ public sealed partial class CoreFailoverMiddleware(
                 return;
             }
 
-            if (attempt < maxAttempts && !context.Response.HasStarted && HopFaults.IsUnreachable(error) && proxy.ProxiedDestination is { } failed)
+            if (attempt < maxAttempts && !context.Response.HasStarted && HopFaults.IsUnreachable(error) && body is not { Started: true }
+                && proxy.ProxiedDestination is { } failed)
             {
                 (tried ??= []).Add(failed);
                 metrics.Failover();
@@ -66,11 +66,6 @@ public sealed partial class CoreFailoverMiddleware(
 
                 context.Response.Clear();
                 context.Features.Set<IForwarderErrorFeature?>(null);
-                if (context.Request.Body.CanSeek)
-                {
-                    context.Request.Body.Position = 0;
-                }
-
                 continue;
             }
 
