@@ -59,7 +59,8 @@ public static class OpenLoop
                     }
                 }));
             }
-        }) { IsBackground = true, Name = "open-loop scheduler" };
+        })
+        { IsBackground = true, Name = "open-loop scheduler" };
         scheduler.Start();
         scheduler.Join();
         await Task.WhenAll(inFlight);

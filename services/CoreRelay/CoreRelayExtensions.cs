@@ -1,15 +1,15 @@
 using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
-using AiCdn.Forwarding;
-using AiCdn.Tokens;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Accounting;
-using AiCdn.CoreRelay.Resumable;
-using AiCdn.CoreRelay.Telemetry;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Forwarding;
 using AiCdn.CoreRelay.Hosting;
+using AiCdn.CoreRelay.Resumable;
+using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Forwarding;
+using AiCdn.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using AiCdn.Common.Streams;
+using Microsoft.Extensions.Options;
 
 namespace AiCdn.CoreRelay;
 

@@ -1,6 +1,5 @@
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
-using AiCdn.Forwarding;
 using AiCdn.EdgeGateway;
 using AiCdn.EdgeGateway.Configuration;
 using AiCdn.EdgeGateway.Draining;
@@ -10,6 +9,7 @@ using AiCdn.EdgeGateway.Protection;
 using AiCdn.EdgeGateway.Telemetry;
 using AiCdn.EdgeGateway.Tls;
 using AiCdn.EdgeGateway.WebSockets;
+using AiCdn.Forwarding;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

@@ -1,5 +1,4 @@
 using AiCdn.Common.Errors;
-using AiCdn.Tokens;
 using AiCdn.LlmMock;
 using AiCdn.LlmMock.Auditing;
 using AiCdn.LlmMock.ChatCompletions;
@@ -10,6 +9,7 @@ using AiCdn.LlmMock.Generation;
 using AiCdn.LlmMock.Models;
 using AiCdn.LlmMock.Responses;
 using AiCdn.LlmMock.Telemetry;
+using AiCdn.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;

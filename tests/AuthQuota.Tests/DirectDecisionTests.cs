@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AiCdn.Common.Quota;
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Keys.Redis;
+using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

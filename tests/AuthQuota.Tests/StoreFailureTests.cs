@@ -1,8 +1,8 @@
 using System.Net;
-using AiCdn.Common.Security;
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.Common.Quota;
+using AiCdn.Common.Security;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

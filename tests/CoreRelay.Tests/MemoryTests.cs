@@ -1,6 +1,6 @@
 using System.Net;
-using AiCdn.Testing;
 using AiCdn.CoreRelay.Resumable;
+using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AiCdn.Common.Streams;
 using AiCdn.CoreRelay.Resumable;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Tests;
 

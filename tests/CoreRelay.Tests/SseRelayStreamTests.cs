@@ -1,6 +1,6 @@
 using System.Text;
-using AiCdn.Tokens;
 using AiCdn.CoreRelay.Accounting;
+using AiCdn.Tokens;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AiCdn.CoreRelay.Tests;

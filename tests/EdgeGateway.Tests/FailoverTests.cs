@@ -32,29 +32,29 @@ public sealed class FailoverTests
         var secondStopped = false;
         try
         {
-        using var failovers = new MetricCollector<long>(chain.Edge.Services.GetRequiredService<IMeterFactory>(), EdgeMetrics.MeterName, "aicdn.failovers");
-        using var client = chain.CreateEdgeClient();
+            using var failovers = new MetricCollector<long>(chain.Edge.Services.GetRequiredService<IMeterFactory>(), EdgeMetrics.MeterName, "aicdn.failovers");
+            using var client = chain.CreateEdgeClient();
 
-        // Both cores serve while both run.
-        await Wait.UntilAsync(async () =>
-        {
-            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
-            return !seenBySecond.Requests.IsEmpty;
-        }, Timeouts.Long, "the second core served a request");
+            // Both cores serve while both run.
+            await Wait.UntilAsync(async () =>
+            {
+                Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+                return !seenBySecond.Requests.IsEmpty;
+            }, Timeouts.Long, "the second core served a request");
 
-        await secondCore.DisposeAsync();
-        secondStopped = true;
-        var requests = 0;
-        while (failovers.GetMeasurementSnapshot().Count == 0)
-        {
-            Assert.True(++requests <= 60, "no request was ever sent to the stopped core");
-            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
-        }
+            await secondCore.DisposeAsync();
+            secondStopped = true;
+            var requests = 0;
+            while (failovers.GetMeasurementSnapshot().Count == 0)
+            {
+                Assert.True(++requests <= 60, "no request was ever sent to the stopped core");
+                Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+            }
 
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
-        }
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+            }
         }
         finally
         {

@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using AiCdn.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiCdn.EdgeGateway.Tests;
 

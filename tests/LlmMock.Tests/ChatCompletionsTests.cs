@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using AiCdn.Tokens;
 using AiCdn.Testing;
+using AiCdn.Tokens;
 
 namespace AiCdn.LlmMock.Tests;
 

@@ -1,5 +1,5 @@
-using AiCdn.Tokens;
 using AiCdn.LlmMock.Generation;
+using AiCdn.Tokens;
 
 namespace AiCdn.LlmMock.Tests;
 

@@ -1,7 +1,7 @@
+using System.Diagnostics.Metrics;
 using AiCdn.LlmMock.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using System.Diagnostics.Metrics;
 
 namespace AiCdn.LlmMock.Tests;
 

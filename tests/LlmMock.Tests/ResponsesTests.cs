@@ -1,6 +1,6 @@
 using System.Net;
-using AiCdn.Tokens;
 using AiCdn.Testing;
+using AiCdn.Tokens;
 
 namespace AiCdn.LlmMock.Tests;
 

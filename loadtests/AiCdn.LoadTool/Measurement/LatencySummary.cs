@@ -1,5 +1,5 @@
-using HdrHistogram;
 using System.Text.Json.Serialization;
+using HdrHistogram;
 
 namespace AiCdn.LoadTool.Measurement;
 

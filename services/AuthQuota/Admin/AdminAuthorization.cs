@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using AiCdn.AuthQuota.Storage;
 using AiCdn.AuthQuota.Decisions;
+using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
 using Microsoft.Extensions.Options;

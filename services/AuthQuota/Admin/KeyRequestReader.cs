@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Unicode;
-using AiCdn.Common.Json;
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
+using AiCdn.Common.Json;
 
 namespace AiCdn.AuthQuota.Admin;
 

@@ -1,8 +1,8 @@
+using System.Reflection;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
-using System.Reflection;
-using Microsoft.AspNetCore.Builder;
 
 namespace AiCdn.Common.Errors;
 

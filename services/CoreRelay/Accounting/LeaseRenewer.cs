@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using AiCdn.CoreRelay.Admission;
+using Microsoft.Extensions.Options;
 
 namespace AiCdn.CoreRelay.Accounting;
 

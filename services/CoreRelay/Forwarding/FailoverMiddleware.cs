@@ -1,6 +1,6 @@
 using AiCdn.Common.Errors;
-using AiCdn.Forwarding.Health;
 using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;

@@ -1,6 +1,6 @@
-using AiCdn.Forwarding;
 using System.Net.Sockets;
 using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Forwarding;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 

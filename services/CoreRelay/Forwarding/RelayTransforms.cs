@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using AiCdn.Common.Routing;
+using AiCdn.Common.Streams;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Resumable;
@@ -7,7 +8,6 @@ using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
-using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Forwarding;
 

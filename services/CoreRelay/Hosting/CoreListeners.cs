@@ -1,7 +1,7 @@
-using AiCdn.Forwarding;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using AiCdn.Common.Hosting;
+using AiCdn.Forwarding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 

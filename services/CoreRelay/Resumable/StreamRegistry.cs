@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using AiCdn.Common.Streams;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
-using AiCdn.Common.Streams;
 
 namespace AiCdn.CoreRelay.Resumable;
 

@@ -1,6 +1,6 @@
-using AiCdn.Common.Streams;
 using System.Buffers;
 using AiCdn.Common.Errors;
+using AiCdn.Common.Streams;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -1,9 +1,9 @@
-using AiCdn.Forwarding;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Telemetry;
+using AiCdn.Forwarding;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 

@@ -1,7 +1,7 @@
-using AiCdn.Forwarding;
 using System.Security.Authentication;
 using AiCdn.Common.Hosting;
 using AiCdn.EdgeGateway.Tls;
+using AiCdn.Forwarding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;

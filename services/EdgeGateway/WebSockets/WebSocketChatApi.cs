@@ -1,5 +1,5 @@
-using AiCdn.Common.Routing;
 using AiCdn.Common.Errors;
+using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Protection;

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using AiCdn.Common.Errors;
 using AiCdn.LlmMock.Auditing;
-using AiCdn.Tokens;
 using AiCdn.LlmMock.Faults;
 using AiCdn.LlmMock.Generation;
 using AiCdn.LlmMock.Models;
 using AiCdn.LlmMock.Streaming;
 using AiCdn.LlmMock.Telemetry;
+using AiCdn.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.LlmMock.ChatCompletions;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using AiCdn.Tokens;
 using AiCdn.LlmMock.ChatCompletions;
+using AiCdn.Tokens;
 
 namespace AiCdn.LlmMock.Responses;
 

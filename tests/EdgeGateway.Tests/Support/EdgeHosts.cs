@@ -1,8 +1,8 @@
-using Microsoft.AspNetCore.Http.Features;
+using AiCdn.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using AiCdn.Testing;
 
 namespace AiCdn.EdgeGateway.Tests.Support;
 
