@@ -23,7 +23,7 @@ STREAMS="${STREAMS:-3000}" NGINX_WORKERS="${NGINX_WORKERS:-1}"
 SRC="${SRC:-$REPO_DIR}"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/bench-vs-nginx}"
 BIN="$LOAD_HOME/bin/bench-vs-nginx"
-MOCK=16280 REDIS=16379 AUTH=16380 CORE=16180 CORE_H2C=16480 EDGE=16080 EDGE_MGMT=16580 NGINX_EDGE=16090 NGINX_CORE=16190
+NGINX_EDGE=16090 NGINX_CORE=16190
 
 for tool in wrk nginx redis-server; do command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"; done
 [[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
@@ -39,24 +39,11 @@ export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_O
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/nginx/pids"; stop_pids "$RUN_DIR/pids"' EXIT
 
-redis-server --port "$REDIS" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >"$RUN_DIR/logs/redis.log" 2>&1 &
-echo "redis $!" >>"$RUN_DIR/pids"
-start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$MOCK"
-start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$AUTH" \
-  API_KEYS="$AICDN_LOAD_KEY" REDIS_URL="127.0.0.1:$REDIS"
-start_service core core "$BIN/CoreRelay/CoreRelay.dll" ASPNETCORE_URLS="http://127.0.0.1:$CORE" LISTEN_H2C="127.0.0.1:$CORE_H2C" \
-  LLM_SOURCE_HOST="127.0.0.1:$MOCK" AUTH_QUOTA_URL="http://127.0.0.1:$AUTH" REDIS_URL="127.0.0.1:$REDIS" \
-  FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS"
-start_service edge edge "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP="127.0.0.1:$EDGE" METRICS_PORT="127.0.0.1:$EDGE_MGMT" \
-  CORE_NODE_HOST="127.0.0.1:$CORE_H2C" CORE_TRANSPORT=h2c Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0
-wait_http "http://127.0.0.1:$MOCK/health"
-wait_http "http://127.0.0.1:$AUTH/health"
-wait_http "http://127.0.0.1:$CORE/health"
-wait_http "http://127.0.0.1:$EDGE_MGMT/health"
+start_bench_chain "$BIN"
 
 chain_pids="$RUN_DIR/pids"
 RUN_DIR="$RUN_DIR/nginx" CHAIN_PIDS="$chain_pids" NGINX_WORKERS="$NGINX_WORKERS" NGINX_EDGE_PORT="$NGINX_EDGE" \
-  NGINX_CORE_PORT="$NGINX_CORE" MOCK_PORT="$MOCK" MOCKS=1 "$LOADTESTS_DIR/scenarios/start-nginx-peer.sh"
+  NGINX_CORE_PORT="$NGINX_CORE" MOCK_PORT="$BENCH_MOCK" MOCKS=1 "$LOADTESTS_DIR/scenarios/start-nginx-peer.sh"
 
 aicdn_relays=("$(pid_of edge)" "$(pid_of core)" "$(pid_of auth-quota)" "$(pid_of redis)")
 aicdn_streams=("$(pid_of edge)" "$(pid_of core)")
@@ -69,14 +56,10 @@ cpu_ticks() { # pids...
   echo "$total"
 }
 
-# "requests errors" from post.lua's summary line.
-load() { # port seconds
-  wrk -t1 -c"$CONNECTIONS" -d"$2s" -s "$LOADTESTS_DIR/scenarios/post.lua" "http://127.0.0.1:$1/v1/chat/completions" |
-    sed -n 's/^wrk-summary requests=\([0-9]*\) errors_status=\([0-9]*\).*/\1 \2/p'
-}
+load() { wrk_post "$1" "$2" "$CONNECTIONS"; }
 
 log "warming each chain for ${WARMUP}s"
-load "$EDGE" "$WARMUP" >/dev/null
+load "$BENCH_EDGE" "$WARMUP" >/dev/null
 load "$NGINX_EDGE" "$WARMUP" >/dev/null
 
 declare -A total_requests=() total_ticks=() total_errors=()
@@ -84,7 +67,7 @@ echo "| round | chain | req/s | relay CPU µs / request | errors |"
 echo "|---|---|---|---|---|"
 for ((round = 1; round <= ROUNDS; round++)); do
   for chain in aicdn nginx; do
-    if [[ $chain == aicdn ]]; then port=$EDGE pids=("${aicdn_relays[@]}"); else port=$NGINX_EDGE pids=("${nginx_relays[@]}"); fi
+    if [[ $chain == aicdn ]]; then port=$BENCH_EDGE pids=("${aicdn_relays[@]}"); else port=$NGINX_EDGE pids=("${nginx_relays[@]}"); fi
     before=$(cpu_ticks "${pids[@]}")
     read -r requests errors < <(load "$port" "$SECONDS_PER_RUN")
     after=$(cpu_ticks "${pids[@]}")
@@ -103,10 +86,10 @@ held() { # name target pids...
   dotnet "$tool" streams -t "$target" -n "$STREAMS" --open-rate 500 --hold 20 --token-interval-ms 10000 \
     --warmup 5 --warmup-streams 50 "${watch[@]}" --json "$RUN_DIR/streams-$name.json" --label "$name" >"$RUN_DIR/logs/streams-$name.log" 2>&1 \
     || log "the $name streams run reported errors (see $RUN_DIR/logs/streams-$name.log)"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); g=[p for p in r["processes"] if p["group"]=="relay"][0]; print("%.1f" % g["rss_per_stream_kib"], r["counters"].get("streams_complete", 0))' "$RUN_DIR/streams-$name.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); g=[p for p in r["processes"] if p["group"]=="relay"][0]; print("%.1f" % g["rss_per_stream_ki_b"], r["counters"].get("streams_complete", 0))' "$RUN_DIR/streams-$name.json"
 }
 log "holding $STREAMS streams through each chain"
-read -r aicdn_rss aicdn_complete < <(held aicdn "http://127.0.0.1:$EDGE" "${aicdn_streams[@]}")
+read -r aicdn_rss aicdn_complete < <(held aicdn "http://127.0.0.1:$BENCH_EDGE" "${aicdn_streams[@]}")
 read -r nginx_rss nginx_complete < <(held nginx "http://127.0.0.1:$NGINX_EDGE" "${nginx_relays[@]}")
 
 python3 - "${total_requests[aicdn]}" "${total_ticks[aicdn]}" "${total_requests[nginx]}" "${total_ticks[nginx]}" \

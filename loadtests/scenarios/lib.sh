@@ -148,3 +148,35 @@ run_streams() {
   dotnet "$tool" merge "${parts[@]}" --json "$out" >"${out%.json}.log" 2>&1 || rc=$?
   return "$rc"
 }
+
+# The single AiCdn chain the cost benchmarks and the profiler measure, from BIN into RUN_DIR (pids
+# in RUN_DIR/pids): Redis :16379, llm-mock :16280, auth-quota :16380 (Redis store, the load key),
+# core :16180 (h2c :16480, deciding against Redis itself), edge :16080 (management :16580).
+# Extra VAR=value arguments go to the edge and the core (e.g. DOTNET_PerfMapEnabled=1).
+BENCH_MOCK=16280 BENCH_REDIS=16379 BENCH_AUTH=16380 BENCH_CORE=16180 BENCH_CORE_H2C=16480 BENCH_EDGE=16080 BENCH_EDGE_MGMT=16580
+start_bench_chain() { # BIN [VAR=value ...]
+  local bin="$1"
+  shift
+  redis-server --port "$BENCH_REDIS" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >"$RUN_DIR/logs/redis.log" 2>&1 &
+  echo "redis $!" >>"$RUN_DIR/pids"
+  start_service mock mock "$bin/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_MOCK"
+  start_service auth-quota auth-quota "$bin/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_AUTH" \
+    API_KEYS="$AICDN_LOAD_KEY" REDIS_URL="127.0.0.1:$BENCH_REDIS"
+  start_service core core "$bin/CoreRelay/CoreRelay.dll" "$@" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_CORE" \
+    LISTEN_H2C="127.0.0.1:$BENCH_CORE_H2C" LLM_SOURCE_HOST="127.0.0.1:$BENCH_MOCK" AUTH_QUOTA_URL="http://127.0.0.1:$BENCH_AUTH" \
+    REDIS_URL="127.0.0.1:$BENCH_REDIS" FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS"
+  start_service edge edge "$bin/EdgeGateway/EdgeGateway.dll" "$@" LISTEN_HTTP="127.0.0.1:$BENCH_EDGE" \
+    METRICS_PORT="127.0.0.1:$BENCH_EDGE_MGMT" CORE_NODE_HOST="127.0.0.1:$BENCH_CORE_H2C" CORE_TRANSPORT=h2c \
+    Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0
+  wait_http "http://127.0.0.1:$BENCH_MOCK/health"
+  wait_http "http://127.0.0.1:$BENCH_AUTH/health"
+  wait_http "http://127.0.0.1:$BENCH_CORE/health"
+  wait_http "http://127.0.0.1:$BENCH_EDGE_MGMT/health"
+}
+
+# "requests errors" of a closed-model wrk run of short non-streamed completions (post.lua).
+wrk_post() { # port seconds connections
+  wrk -t1 -c"$3" -d"$2s" -s "$LOADTESTS_DIR/scenarios/post.lua" "http://127.0.0.1:$1/v1/chat/completions" |
+    sed -n 's/^wrk-summary requests=\([0-9]*\) errors_status=\([0-9]*\).*/\1 \2/p'
+}
+

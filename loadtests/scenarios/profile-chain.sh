@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Where the AiCdn chain's CPU goes under the cost benchmark's load (bench-vs-nginx.sh's chain and
+# wrk load): perf samples (cpu-clock, 999 Hz, frame-pointer stacks; .NET frames named through
+# DOTNET_PerfMapEnabled=1) of the edge, the core and auth-quota, each recorded for SECONDS while
+# wrk runs, then rendered as flame graphs (SVG, flamegraph.py) and a top-frames list. W^X double
+# mapping is turned off in the profiled processes, or perf cannot name JIT-compiled frames.
+#
+#   loadtests/scenarios/profile-chain.sh              # SVGs and top frames in $OUT (default docs/perf/<label>)
+#   LABEL=after-otel-sampling loadtests/scenarios/profile-chain.sh
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+WARMUP="${WARMUP:-45}" SECONDS_PER_RUN="${SECONDS_PER_RUN:-15}" CONNECTIONS="${CONNECTIONS:-64}"
+LABEL="${LABEL:-$(git -C "$REPO_DIR" rev-parse --short HEAD)}"
+OUT="${OUT:-$REPO_DIR/docs/perf/$LABEL}"
+SRC="${SRC:-$REPO_DIR}"
+RUN_DIR="${RUN_DIR:-$LOAD_HOME/profile-chain}"
+BIN="$LOAD_HOME/bin/profile-chain"
+
+for tool in wrk perf redis-server; do command -v "$tool" >/dev/null || die "$tool is needed (apt-get install wrk linux-perf redis-server)"; done
+[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a run is going on (or stop it: stop_pids $RUN_DIR/pids)"
+mkdir -p "$RUN_DIR/logs" "$OUT"
+raise_nofile
+build_services "$SRC" "$BIN"
+
+AICDN_LOAD_KEY="$(load_key)"
+AICDN_CLUSTER_SECRET="$(random_secret)"
+export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+: >"$RUN_DIR/pids"
+trap 'stop_pids "$RUN_DIR/pids"' EXIT
+start_bench_chain "$BIN" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+# auth-quota too: it hands out key contexts and is on the path when the core cannot decide.
+log "warming for ${WARMUP}s"
+wrk_post "$BENCH_EDGE" "$WARMUP" "$CONNECTIONS" >/dev/null
+
+for service in edge core auth-quota; do
+  pid="$(pid_of "$service")"
+  log "profiling $service ($pid) for ${SECONDS_PER_RUN}s under load"
+  wrk_post "$BENCH_EDGE" "$((SECONDS_PER_RUN + 2))" "$CONNECTIONS" >"$RUN_DIR/wrk-$service.txt" &
+  load=$!
+  sleep 1
+  perf record -e cpu-clock -F 999 -g -p "$pid" -o "$RUN_DIR/$service.data" -- sleep "$SECONDS_PER_RUN" >/dev/null 2>&1
+  wait "$load"
+  perf script -i "$RUN_DIR/$service.data" 2>/dev/null >"$RUN_DIR/$service.script"
+  python3 "$LOADTESTS_DIR/scenarios/flamegraph.py" "$service, $LABEL" <"$RUN_DIR/$service.script" >"$OUT/$service.svg"
+  # Top frames by samples in which they appear anywhere (inclusive) and at the top (self).
+  python3 "$LOADTESTS_DIR/scenarios/top-frames.py" <"$RUN_DIR/$service.script" >"$OUT/$service-top.txt"
+done
+read -r requests errors <"$RUN_DIR/wrk-edge.txt"
+log "flame graphs and top frames in $OUT (wrk during the edge's profile: $((requests / (SECONDS_PER_RUN + 2))) req/s, $errors errors)"
