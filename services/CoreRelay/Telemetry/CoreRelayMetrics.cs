@@ -107,7 +107,10 @@ public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserv
 
     public void Failover(string reason) => _failovers.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void SettlementFailed() => _settlementFailures.Add(1);
+    public void SettlementFailed(int count = 1) => _settlementFailures.Add(count);
+
+    public void ObserveSettlementsPending(Func<int> pending) =>
+        _meter.CreateObservableGauge("aicdn.settlements.pending", pending, "{settlement}", "Settlements queued, in flight or waiting to be tried again.");
 
     public void RelayOverhead(TimeSpan overhead) =>
         _overhead.Record(Math.Max(0, overhead.TotalSeconds), new KeyValuePair<string, object?>("service", Service));
