@@ -38,6 +38,7 @@ public static class Extensions
             static (variable, value) => variable == "LOG_FORMAT"
                 ? EnvironmentAliases.ToLogFormatName(value)
                 : EnvironmentAliases.ToLogLevelName(value));
+        builder.Configuration.AddEnvironmentAliases(new Dictionary<string, string> { ["TRACES"] = TracesSetting });
 
         builder.Services.AddSingleton(TimeProvider.System);
 
@@ -81,7 +82,7 @@ public static class Extensions
         });
 
         ProcessMetrics.EnsureCreated();
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => ServiceResource.Configure(resource, builder.Configuration, builder.Environment))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
@@ -89,8 +90,16 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter($"{TelemetryPrefix}.*")
                 .AddView(MetricViews.Select)
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+
+        // Spans cost every hop a few percent of its CPU (docs/perf); they are made only when they
+        // have somewhere to go. Without them a client's W3C trace context still passes through
+        // every hop, so a trace continues past us where the origin records one. Which requests are
+        // recorded: OTEL_TRACES_SAMPLER(_ARG), e.g. parentbased_traceidratio and 0.01 at the edge,
+        // where traces start; the other hops follow the edge's decision (their default is parent-based).
+        if (TracesEnabled(builder.Configuration))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource($"{TelemetryPrefix}.*")
                 .AddSource("Yarp.ReverseProxy")
                 .AddAspNetCoreInstrumentation(options =>
@@ -100,14 +109,36 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
                         && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
                 .AddHttpClientInstrumentation());
+        }
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            telemetry.UseOtlpExporter();
         }
 
         return builder;
     }
+
+    /// <summary>
+    /// <c>Telemetry:Traces</c> (env <c>TRACES</c>): <c>auto</c> (the default: when an OTLP endpoint
+    /// is configured and <c>OTEL_TRACES_EXPORTER</c> is not <c>none</c>), <c>on</c> or <c>off</c>.
+    /// </summary>
+    public static bool TracesEnabled(IConfiguration configuration)
+    {
+        var setting = configuration[TracesSetting]?.Trim().ToLowerInvariant();
+        return setting switch
+        {
+            "on" or "true" => true,
+            "off" or "false" => false,
+            null or "" or "auto" =>
+                !string.Equals(configuration["OTEL_TRACES_EXPORTER"], "none", StringComparison.OrdinalIgnoreCase)
+                && (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
+                    || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])),
+            _ => throw new InvalidOperationException($"{TracesSetting} (env TRACES) must be auto, on or off, not '{setting}'."),
+        };
+    }
+
+    public const string TracesSetting = "Telemetry:Traces";
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder

@@ -2,6 +2,7 @@ using System.Net;
 using AiCdn.Observability.Tests.Support;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
 
 namespace AiCdn.Observability.Tests;
@@ -81,6 +82,7 @@ public sealed class LogRedactionTests
             ["Logging:LogLevel:Default"] = "Trace",
             ["OTEL_DOTNET_EXPERIMENTAL_ASPNETCORE_DISABLE_URL_QUERY_REDACTION"] = "true",
             ["OTEL_DOTNET_EXPERIMENTAL_HTTPCLIENT_DISABLE_URL_QUERY_REDACTION"] = "true",
+            [Extensions.TracesSetting] = "on",
         };
         var settings = new ChainSettings { Mock = Loud(), AuthQuota = Loud(), Core = Loud(), Edge = Loud(), MockServices = Observe, AuthQuotaServices = Observe, CoreServices = Observe, EdgeServices = Observe };
         await using var chain = await ObservedChain.StartAsync(settings);

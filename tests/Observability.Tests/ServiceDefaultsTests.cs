@@ -136,7 +136,7 @@ public sealed class ServiceDefaultsTests
     {
         await using var app = Build("CoreRelay", new Dictionary<string, string?>());
 
-        var resource = app.Services.GetRequiredService<TracerProvider>().GetResource();
+        var resource = app.Services.GetRequiredService<MeterProvider>().GetResource();
         var attributes = resource.Attributes.ToDictionary(a => a.Key, a => a.Value);
 
         Assert.Equal("core-relay", attributes["service.name"]);
@@ -153,7 +153,7 @@ public sealed class ServiceDefaultsTests
             ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=replica-7",
         });
 
-        var attributes = app.Services.GetRequiredService<TracerProvider>().GetResource().Attributes.ToDictionary(a => a.Key, a => a.Value);
+        var attributes = app.Services.GetRequiredService<MeterProvider>().GetResource().Attributes.ToDictionary(a => a.Key, a => a.Value);
 
         Assert.Equal("core-relay-eu", attributes["service.name"]);
         Assert.Equal("replica-7", attributes["service.instance.id"]);

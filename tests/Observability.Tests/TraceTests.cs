@@ -4,6 +4,7 @@ using System.Net;
 using AiCdn.Observability.Tests.Support;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
 
 namespace AiCdn.Observability.Tests;
@@ -21,8 +22,13 @@ public sealed class TraceTests
         var exported = new LockedCollection<Activity>();
         void Export(IServiceCollection services) =>
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(exported));
+        // Spans are made only when they have somewhere to go (Telemetry:Traces, auto by default).
         await using var chain = await ObservedChain.StartAsync(new ChainSettings
         {
+            Mock = { [Extensions.TracesSetting] = "on" },
+            AuthQuota = { [Extensions.TracesSetting] = "on" },
+            Core = { [Extensions.TracesSetting] = "on" },
+            Edge = { [Extensions.TracesSetting] = "on" },
             MockServices = Export,
             AuthQuotaServices = Export,
             CoreServices = Export,
