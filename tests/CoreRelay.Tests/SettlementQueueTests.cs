@@ -43,6 +43,16 @@ public sealed class SettlementQueueTests
         await Wait.UntilAsync(() => queue.Pending == 0, TimeSpan.FromSeconds(10), $"nothing left pending ({queue.Pending})");
     }
 
+    [Fact]
+    public async Task CoreDisposed_ThenStoppedAgain_DoesNotThrow()
+    {
+        // A test (or a host) that stops a core it already disposed: the second stop is a no-op.
+        var chain = await Chain.StartAsync();
+        await chain.Core.DisposeAsync();
+        await chain.Core.App.StopAsync();
+        await chain.DisposeAsync();
+    }
+
     /// <summary>
     /// In front of auth-quota's settle endpoint: the first <see cref="Failing"/> reservations are
     /// refused (503) until every other one has settled; the others are held until

@@ -36,6 +36,7 @@ public sealed partial class SettlementQueue : BackgroundService
     /// <summary>Cancelled when the shutdown drain runs out of time; settlements run until then.</summary>
     private readonly CancellationTokenSource _drained = new();
     private int _pending;
+    private int _stopped;
 
     public SettlementQueue(AuthQuotaClient authQuota, CoreRelayMetrics metrics, TimeProvider time, ILogger<SettlementQueue> logger)
     {
@@ -101,14 +102,20 @@ public sealed partial class SettlementQueue : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host can be stopped again after it was disposed (a test stopping one core, then the chain).
         _queue.Writer.TryComplete();
-        _drained.CancelAfter(s_drainTimeout);
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _drained.CancelAfter(s_drainTimeout);
+        }
+
         await base.StopAsync(cancellationToken);
     }
 
     public override void Dispose()
     {
         // Called twice (the queue is a singleton and a hosted service): both are idempotent.
+        Interlocked.Exchange(ref _stopped, 1);
         _drained.Dispose();
         base.Dispose();
     }
