@@ -29,7 +29,8 @@ var coreRelay = builder.AddProject<Projects.CoreRelay>("core-relay")
     .WithEnvironment("AICDN_CLUSTER_SECRET", clusterSecret)
     .WithReference(authQuota).WaitFor(authQuota)
     .WithQuotaStoreReference(quotaStore)
-    .WithLlmOrigin(llmMock);
+    .WithLlmOrigin(llmMock)
+    .WithSettingFromAppHost(builder.Configuration, "OVERLOAD_QUEUE_DELAY");
 
 // edge-gateway: the only public entry point, on a fixed port; metrics and health on its management port.
 builder.AddProject<Projects.EdgeGateway>("edge-gateway")
@@ -41,6 +42,7 @@ builder.AddProject<Projects.EdgeGateway>("edge-gateway")
     .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
     .WithReference(coreRelay).WaitFor(coreRelay)
     .WithCoreLink(coreRelay)
+    .WithSettingFromAppHost(builder.Configuration, "OVERLOAD_QUEUE_DELAY")
     .WithStartupBanner();
 
 builder.Build().Run();

@@ -153,6 +153,8 @@ run_streams() {
 # in RUN_DIR/pids): Redis :16379, llm-mock :16280, auth-quota :16380 (Redis store, the load key),
 # core :16180 (h2c :16480, deciding against Redis itself), edge :16080 (management :16580).
 # Extra VAR=value arguments go to the edge and the core (e.g. DOTNET_PerfMapEnabled=1).
+# The edge → core link: h2c (the shipped tunnel, multiplexed) or http1 (BENCH_CORE_TRANSPORT=http1).
+BENCH_CORE_TRANSPORT="${BENCH_CORE_TRANSPORT:-h2c}"
 BENCH_MOCK=16280 BENCH_REDIS=16379 BENCH_AUTH=16380 BENCH_CORE=16180 BENCH_CORE_H2C=16480 BENCH_EDGE=16080 BENCH_EDGE_MGMT=16580
 start_bench_chain() { # BIN [VAR=value ...]
   local bin="$1"
@@ -165,8 +167,10 @@ start_bench_chain() { # BIN [VAR=value ...]
   start_service core core "$bin/CoreRelay/CoreRelay.dll" "$@" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_CORE" \
     LISTEN_H2C="127.0.0.1:$BENCH_CORE_H2C" LLM_SOURCE_HOST="127.0.0.1:$BENCH_MOCK" AUTH_QUOTA_URL="http://127.0.0.1:$BENCH_AUTH" \
     REDIS_URL="127.0.0.1:$BENCH_REDIS" FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS"
+  local core_port="$BENCH_CORE_H2C"
+  [[ $BENCH_CORE_TRANSPORT == http1 ]] && core_port="$BENCH_CORE"
   start_service edge edge "$bin/EdgeGateway/EdgeGateway.dll" "$@" LISTEN_HTTP="127.0.0.1:$BENCH_EDGE" \
-    METRICS_PORT="127.0.0.1:$BENCH_EDGE_MGMT" CORE_NODE_HOST="127.0.0.1:$BENCH_CORE_H2C" CORE_TRANSPORT=h2c \
+    METRICS_PORT="127.0.0.1:$BENCH_EDGE_MGMT" CORE_NODE_HOST="127.0.0.1:$core_port" CORE_TRANSPORT="$BENCH_CORE_TRANSPORT" \
     Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0
   wait_http "http://127.0.0.1:$BENCH_MOCK/health"
   wait_http "http://127.0.0.1:$BENCH_AUTH/health"

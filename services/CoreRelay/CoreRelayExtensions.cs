@@ -1,5 +1,7 @@
 using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
+using AiCdn.Common.Hosting;
+using AiCdn.Common.Overload;
 using AiCdn.Common.Security;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Accounting;
@@ -42,10 +44,12 @@ public static class CoreRelayExtensions
         builder.Configuration.AddEnvironmentAliases(
             new Dictionary<string, string>
             {
+                // A bare number is seconds, as the variables' names say; 90s, 2m and 500ms work too.
                 ["RESUME_GRACE_SECONDS"] = "CoreRelay:Resumable:GracePeriod",
                 ["KEY_CONTEXT_MAX_AGE_SECONDS"] = "CoreRelay:KeyContextMaxAge",
+                ["OVERLOAD_QUEUE_DELAY"] = "CoreRelay:Overload:QueueDelayTarget",
             },
-            static (_, seconds) => TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+            static (_, value) => DurationText.ToTimeSpanText(value));
 
         var options = builder.Configuration.GetSection(CoreRelayOptions.SectionName).Get<CoreRelayOptions>() ?? new CoreRelayOptions();
         builder.AddClusterSignature();
@@ -60,6 +64,7 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<CoreRelayMetrics>();
         builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<AdmissionRejections>();
+        builder.Services.AddOverloadDetection<CoreRelayOptions>(core => core.Overload);
         builder.Services.AddSingleton<OriginCooldowns>();
         builder.Services.AddSingleton<OriginHeaderPolicy>();
         builder.Services.AddSingleton<SettlementQueue>();
@@ -112,12 +117,13 @@ public static class CoreRelayExtensions
     {
         app.UseOpenAiErrors();
 
-        // The request path, top to bottom (docs/request-flow.md): only edges; what the request is;
-        // may this key make it; charge what the origin did; try the origins.
+        // The request path, top to bottom (docs/request-flow.md): only edges; can this core take it
+        // now; what the request is; may this key make it; charge what the origin did; try the origins.
         app.UseWhen(static context => context.Request.Path.StartsWithSegments("/v1"), api => api.UseMiddleware<EdgeAuthenticationMiddleware>());
         app.MapResumeApi();
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<OverloadMiddleware>();
             pipeline.UseMiddleware<RequestInspectionMiddleware>();
             pipeline.UseMiddleware<AuthorizationMiddleware>();
             pipeline.UseMiddleware<SettlementMiddleware>();

@@ -90,6 +90,9 @@ public sealed class CoreRelayOptions
 
     public TlsOptions Tls { get; set; } = new();
 
+    /// <summary>When the core refuses new requests because it cannot keep up (docs/core-relay.md, "Overload").</summary>
+    public AiCdn.Common.Overload.OverloadOptions Overload { get; set; } = new();
+
     /// <summary>Stream ids, replay buffers and resume (see <see cref="Resumable.ResumableOptions"/>).</summary>
     public Resumable.ResumableOptions Resumable { get; set; } = new();
 

@@ -9,6 +9,7 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
     public ValidateOptionsResult Validate(string? name, CoreRelayOptions options)
     {
         var failures = new List<string>();
+        failures.AddRange(options.Overload.Problems("CoreRelay:Overload"));
         if (!OriginList.TryParse(options.Origins, options.OriginPort, out _, out var originError))
         {
             failures.Add($"CoreRelay:Origins (LLM_SOURCE_HOST): {originError}");

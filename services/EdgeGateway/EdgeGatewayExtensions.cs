@@ -1,7 +1,8 @@
 using AiCdn.Common.Errors;
+using AiCdn.Common.Hosting;
+using AiCdn.Common.Overload;
 using AiCdn.Common.Security;
 using AiCdn.EdgeGateway;
-using AiCdn.EdgeGateway.Configuration;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Hosting;
@@ -48,8 +49,9 @@ public static class EdgeGatewayExtensions
                 ["DRAIN_TIMEOUT"] = "Edge:DrainTimeout",
                 ["LINK_RESUME_TIMEOUT"] = "Edge:LinkResumeTimeout",
                 ["SSE_KEEPALIVE_INTERVAL"] = "Edge:SseKeepAliveInterval",
+                ["OVERLOAD_QUEUE_DELAY"] = "Edge:Overload:QueueDelayTarget",
             },
-            static (_, value) => Durations.ToTimeSpanText(value));
+            static (_, value) => DurationText.ToTimeSpanText(value));
 
         builder.AddClusterSignature();
         builder.Services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
@@ -64,7 +66,9 @@ public static class EdgeGatewayExtensions
         builder.Services.AddSingleton<EdgeMetrics>();
         builder.Services.AddSingleton<DrainCoordinator>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
+        builder.Services.AddSingleton(sp => ConnectionLimits.For(sp.GetRequiredService<IOptions<EdgeOptions>>().Value, OpenFileLimit.Read()));
         builder.Services.AddSingleton<ConnectionGate>();
+        builder.Services.AddOverloadDetection<EdgeOptions>(edge => edge.Overload);
         builder.Services.AddSingleton<EdgeCertificateStore>();
         builder.Services.AddSingleton<EdgeRateLimiters>();
         builder.Services.AddSingleton<CoreChatClient>();

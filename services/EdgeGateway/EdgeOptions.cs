@@ -1,3 +1,4 @@
+using AiCdn.Common.Overload;
 namespace AiCdn.EdgeGateway;
 
 /// <summary>Bound from <c>Edge</c>; the original's variables are aliases (see <see cref="Microsoft.Extensions.Hosting.EdgeGatewayExtensions"/>).</summary>
@@ -85,6 +86,9 @@ public sealed class EdgeOptions
     public EdgeTlsOptions Tls { get; set; } = new();
 
     public EdgeLimitsOptions Limits { get; set; } = new();
+
+    /// <summary>When the edge refuses new requests because it cannot keep up (docs/edge-gateway.md, "Overload").</summary>
+    public OverloadOptions Overload { get; set; } = new();
 
     public EdgeWebSocketOptions WebSocket { get; set; } = new();
 

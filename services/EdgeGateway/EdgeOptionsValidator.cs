@@ -12,6 +12,8 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
     {
         var errors = new List<string>();
 
+        errors.AddRange(options.Overload.Problems("Edge:Overload"));
+
         if (!CoreProxyConfig.TryParseNodes(options.CoreNodes, out _, out var nodeError))
         {
             errors.Add($"Edge:CoreNodes (CORE_NODE_HOST): {nodeError}");

@@ -24,7 +24,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         var edgePort = FreePort.Next();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AiCdn_AppHost>(
-            [$"--AiCdn:EdgeHttpPort={edgePort}"]);
+            // No load shedding: the test run's other processes keep the CPU busy, and a busy machine
+            // is what shedding reacts to.
+            [$"--AiCdn:EdgeHttpPort={edgePort}", "--OVERLOAD_QUEUE_DELAY=0"]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
         _app = await builder.BuildAsync();

@@ -77,6 +77,8 @@ public sealed class Chain : IAsyncDisposable
             ["CoreRelay:Origins"] = mockUrl,
             ["CoreRelay:AuthQuotaUrl"] = AuthQuota.Address.ToString().TrimEnd('/'),
             ["CoreRelay:ForwardRequestHeaders"] = ForwardRequestHeaders,
+            // Shedding reads the machine's CPU, which parallel test runs share: tests that want it set it.
+            ["CoreRelay:Overload:QueueDelayTarget"] = "0",
         }, settings);
         foreach (var key in core.Keys.ToList())
         {
@@ -101,6 +103,8 @@ public sealed class Chain : IAsyncDisposable
                 ["Edge:CoreNodes"] = Core.Address.ToString().TrimEnd('/'),
                 // The edge's management listener (METRICS_PORT, default 9090) on a free port.
                 ["Edge:ManagementListen"] = "127.0.0.1:0",
+                // As for the core: no shedding because a parallel test run keeps the CPU busy.
+                ["Edge:Overload:QueueDelayTarget"] = "0",
             }, settings),
             services);
 

@@ -1,4 +1,7 @@
 using AiCdn.CoreRelay;
+using AiCdn.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AiCdn.CoreRelay.Tests;
 
@@ -30,5 +33,37 @@ public sealed class OptionsValidationTests
         var options = new CoreRelayOptions { KeyContextTtl = TimeSpan.FromMilliseconds(500), KeyContextMaxAge = TimeSpan.FromMilliseconds(500) };
 
         Assert.True(new CoreRelayOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void OverloadTargetNegative_Refused()
+    {
+        var options = new CoreRelayOptions();
+        options.Overload.QueueDelayTarget = TimeSpan.FromMilliseconds(-1);
+
+        var result = new CoreRelayOptionsValidator().Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("CoreRelay:Overload:QueueDelayTarget (OVERLOAD_QUEUE_DELAY)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DurationVariables_TakeTheSameSyntaxAsTheEdge()
+    {
+        // Was double.Parse: "90s" stopped the core at start-up.
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core =
+            {
+                ["RESUME_GRACE_SECONDS"] = "90s",
+                ["KEY_CONTEXT_MAX_AGE_SECONDS"] = "2m",
+                ["CoreRelay:Overload:QueueDelayTarget"] = null,
+                ["OVERLOAD_QUEUE_DELAY"] = "40ms",
+            },
+        });
+
+        var options = chain.Core.Services.GetRequiredService<IOptions<CoreRelayOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(90), options.Resumable.GracePeriod);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.KeyContextMaxAge);
+        Assert.Equal(TimeSpan.FromMilliseconds(40), options.Overload.QueueDelayTarget);
     }
 }

@@ -49,6 +49,9 @@ public sealed class ChaosChain : IAsyncDisposable
                 ["AUTH_QUOTA_URL"] = $"http://127.0.0.1:{AuthQuotaPort}",
                 ["REDIS_URL"] = $"127.0.0.1:{RedisPort}",
                 ["FORWARD_REQUEST_HEADERS"] = "accept-language,openai-beta,user-agent,x-request-id,x-mock-*",
+                // The load generator shares these CPUs; shedding would count its own load against
+                // the chain and refuse requests the faults did not cause.
+                ["OVERLOAD_QUEUE_DELAY"] = "0",
             }, Health.Http(cores[i].Http));
         }
 
@@ -64,6 +67,7 @@ public sealed class ChaosChain : IAsyncDisposable
                 ["Edge__CoreHealthInterval"] = "00:00:02",
                 ["Edge__Limits__PerIpRequestsPerSecond"] = "1000000",
                 ["Edge__Limits__PerIpConcurrentRequests"] = "1000000",
+                ["OVERLOAD_QUEUE_DELAY"] = "0",
             }, Health.Http(edges[i].Management));
         }
     }

@@ -1,12 +1,13 @@
 using System.Globalization;
 
-namespace AiCdn.EdgeGateway.Configuration;
+namespace AiCdn.Common.Hosting;
 
 /// <summary>
-/// Durations as operators write them in environment files (<c>30</c>, <c>30s</c>, <c>500ms</c>, <c>2m</c>),
-/// turned into the <see cref="TimeSpan"/> text configuration binding understands.
+/// Durations as operators write them in environment files (<c>30</c>, <c>30s</c>, <c>500ms</c>, <c>2m</c>;
+/// a bare number is seconds), turned into the <see cref="TimeSpan"/> text configuration binding
+/// understands. Every service reads its duration variables through this one syntax.
 /// </summary>
-public static class Durations
+public static class DurationText
 {
     public static string ToTimeSpanText(string value)
     {

@@ -18,6 +18,16 @@ public sealed class CoreListeners(IConfiguration configuration, IOptions<CoreRel
     {
         var settings = options.Value;
         HeaderEncoding.UseUtf8(kestrel);
+
+        // An edge's HTTP/1.1 link is a connection per request, and each request opens one more
+        // socket to its origin: connections past half the open-file limit would leave none for
+        // the origins (or the runtime), and fail every request instead of the excess.
+        if (OpenFileLimit.Read() is { } openFiles)
+        {
+            kestrel.Limits.MaxConcurrentConnections = OpenFileLimit.ConnectionBudget(openFiles, descriptorsPerConnection: 2);
+            kestrel.Limits.MaxConcurrentUpgradedConnections = kestrel.Limits.MaxConcurrentConnections;
+        }
+
         var hasH2c = ListenAddress.TryParse(settings.ListenH2c, out var h2c);
         var hasTls = ListenAddress.TryParse(settings.ListenTls, out var tls);
         if (!hasH2c && !hasTls)

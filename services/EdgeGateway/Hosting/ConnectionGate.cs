@@ -1,17 +1,16 @@
 using AiCdn.EdgeGateway.Telemetry;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Options;
 
 namespace AiCdn.EdgeGateway.Hosting;
 
 /// <summary>
 /// Counts open client connections (<c>aicdn.connections.active</c>) and enforces
-/// <c>MAX_CONNECTIONS</c> over all public listeners. A connection over the limit is not dropped
+/// <c>MAX_CONNECTIONS</c> (as <see cref="ConnectionLimits"/> holds it) over all public listeners. A connection over the limit is not dropped
 /// silently: it is marked, and its first request is answered with an OpenAI-style 503 and the
 /// connection closed (<see cref="Protection.RequestLimitsMiddleware"/>). Kestrel's own connection
 /// limit sits a little above ours as the hard backstop. The management listener is counted but never limited.
 /// </summary>
-public sealed class ConnectionGate(IOptions<EdgeOptions> options, EdgeMetrics metrics)
+public sealed class ConnectionGate(ConnectionLimits limits, EdgeMetrics metrics)
 {
     private long _open;
 
@@ -26,7 +25,7 @@ public sealed class ConnectionGate(IOptions<EdgeOptions> options, EdgeMetrics me
     private async Task TrackAsync(ConnectionDelegate next, ConnectionContext connection, ListenerKind listener)
     {
         var limited = listener != ListenerKind.Management;
-        var overLimit = limited && Interlocked.Increment(ref _open) > options.Value.Limits.MaxConnections;
+        var overLimit = limited && Interlocked.Increment(ref _open) > limits.Soft;
         if (overLimit)
         {
             metrics.Rejected(LimitKinds.Connections);

@@ -18,6 +18,7 @@ public sealed partial class EdgeListeners(
     IConfiguration configuration,
     IOptions<EdgeOptions> options,
     ConnectionGate gate,
+    ConnectionLimits connectionLimits,
     EdgeCertificateStore certificates,
     ILogger<EdgeListeners> logger) : IConfigureOptions<KestrelServerOptions>
 {
@@ -29,7 +30,11 @@ public sealed partial class EdgeListeners(
         var settings = options.Value;
         kestrel.AddServerHeader = false;
         HeaderEncoding.UseUtf8(kestrel);
-        ApplyLimits(kestrel.Limits, settings.Limits);
+        ApplyLimits(kestrel.Limits, settings.Limits, connectionLimits);
+        if (connectionLimits.LoweredFrom(settings.Limits.MaxConnections))
+        {
+            LogConnectionsLowered(logger, settings.Limits.MaxConnections, connectionLimits.OpenFiles ?? 0, connectionLimits.Soft);
+        }
 
         if (settings.HasExplicitListeners)
         {
@@ -78,10 +83,10 @@ public sealed partial class EdgeListeners(
         listen.Use(gate.For(kind));
     }
 
-    private static void ApplyLimits(KestrelServerLimits kestrel, EdgeLimitsOptions limits)
+    private static void ApplyLimits(KestrelServerLimits kestrel, EdgeLimitsOptions limits, ConnectionLimits connections)
     {
-        kestrel.MaxConcurrentConnections = ConnectionGate.HardLimit(limits.MaxConnections);
-        kestrel.MaxConcurrentUpgradedConnections = limits.MaxConnections;
+        kestrel.MaxConcurrentConnections = connections.Hard;
+        kestrel.MaxConcurrentUpgradedConnections = connections.Soft;
 
         // Kestrel answers its own header limits with a bare status before any middleware runs; the
         // configured limits are enforced one step later with OpenAI's 431 body, and Kestrel's, set
@@ -98,6 +103,10 @@ public sealed partial class EdgeListeners(
         // Readers of a token stream are slow by nature; a minimum response rate would cut them.
         kestrel.MinResponseDataRate = null;
     }
+
+    [LoggerMessage(EventId = 2, EventName = "ConnectionsLowered", Level = LogLevel.Warning,
+        Message = "MAX_CONNECTIONS is {Configured} but this process may open only {OpenFiles} files: at most {Served} client connections are served (the rest are refused with 503). Raise LimitNOFILE (ulimit -n) to hold more.")]
+    private static partial void LogConnectionsLowered(ILogger logger, int configured, long openFiles, int served);
 
     [LoggerMessage(EventId = 1, EventName = "TlsListener", Level = LogLevel.Information, Message = "TLS listener {Address}: {Protocols} (HTTP/3 needs QUIC support in the OS: libmsquic on Linux).")]
     private static partial void LogTlsListener(ILogger logger, string address, string protocols);

@@ -1,4 +1,5 @@
 using AiCdn.Common.Errors;
+using AiCdn.Common.Overload;
 using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Hosting;
@@ -10,12 +11,18 @@ namespace AiCdn.EdgeGateway.Protection;
 
 /// <summary>
 /// Refusals that need no counting window, in the order a request meets them: the edge is draining
-/// (503), its connection came over <c>MAX_CONNECTIONS</c> (503), its headers are too many or too
+/// (503), it cannot keep up (503 <c>overloaded</c>, <see cref="IOverloadSignal"/>), its connection came over <c>MAX_CONNECTIONS</c> (503), its headers are too many or too
 /// large (431), it is a CONNECT or TRACE (405) or a WebSocket upgrade where none is served (400),
 /// its declared body is too large (413), or it asks to upgrade while every upgraded slot is taken (503). Each answer is OpenAI's error body. Bodies without a declared length are
 /// held to the same limit by Kestrel while they are read.
 /// </summary>
-public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinator drain, EdgeMetrics metrics, IOptions<EdgeOptions> options)
+public sealed class RequestLimitsMiddleware(
+    RequestDelegate next,
+    DrainCoordinator drain,
+    IOverloadSignal overload,
+    ConnectionLimits connections,
+    EdgeMetrics metrics,
+    IOptions<EdgeOptions> options)
 {
     private long _upgraded;
 
@@ -32,6 +39,14 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinat
         {
             CloseConnectionAfterResponse(context);
             await RejectAsync(context, LimitKinds.Draining, EdgeErrors.Draining());
+            return;
+        }
+
+        if (overload.Overloaded && !context.Request.Path.StartsWithSegments(ApiRoutes.Streams))
+        {
+            // Cheaper to refuse now than to queue: the queue is what makes every request slow.
+            // A resume continues a stream already paid for, and is let through.
+            await RejectAsync(context, LimitKinds.Overload, OpenAiErrors.Overloaded("This edge"));
             return;
         }
 
@@ -88,7 +103,7 @@ public sealed class RequestLimitsMiddleware(RequestDelegate next, DrainCoordinat
 
         // Upgraded connections live as long as their socket; Kestrel's own cap would fail the upgrade
         // without a response body, so ours, equal to it, answers first.
-        if (Interlocked.Increment(ref _upgraded) > limits.MaxConnections)
+        if (Interlocked.Increment(ref _upgraded) > connections.Soft)
         {
             Interlocked.Decrement(ref _upgraded);
             await RejectAsync(context, LimitKinds.UpgradedConnections, EdgeErrors.TooManyConnections());

@@ -12,5 +12,6 @@ public static class LimitKinds
     public const string HeaderCount = "header_count";
     public const string BodySize = "body_size";
     public const string Draining = "draining";
+    public const string Overload = "overload";
     public const string WebSocketConcurrency = "websocket_concurrency";
 }

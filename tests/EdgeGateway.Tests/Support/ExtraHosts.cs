@@ -18,6 +18,7 @@ public static class ExtraHosts
             ["CoreRelay:Origins"] = chain.Mock.Address.ToString().TrimEnd('/'),
             ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
             ["CoreRelay:ForwardRequestHeaders"] = Chain.ForwardRequestHeaders,
+            ["CoreRelay:Overload:QueueDelayTarget"] = "0",
         };
         foreach (var (key, value) in settings)
         {

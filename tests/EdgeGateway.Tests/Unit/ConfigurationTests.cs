@@ -1,4 +1,4 @@
-using AiCdn.EdgeGateway.Configuration;
+using AiCdn.Common.Hosting;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -15,7 +15,7 @@ public sealed class ConfigurationTests
     [InlineData("00:00:45", "00:00:45")]
     public void ToTimeSpanText_OperatorForms_BecomeTimeSpans(string value, string expected)
     {
-        Assert.Equal(expected, Durations.ToTimeSpanText(value));
+        Assert.Equal(expected, DurationText.ToTimeSpanText(value));
     }
 
     [Fact]
