@@ -27,6 +27,7 @@ public static class CoreRelayExtensions
             ["LLM_SOURCE_API_KEY"] = "CoreRelay:OriginApiKey",
             ["LLM_SOURCE_PROTOCOL"] = "CoreRelay:OriginProtocol",
             ["AUTH_QUOTA_URL"] = "CoreRelay:AuthQuotaUrl",
+            ["MAX_PENDING_DECISIONS"] = "CoreRelay:MaxPendingDecisions",
             ["QUOTA_DIRECT"] = "CoreRelay:DirectQuota",
             ["REDIS_URL"] = "ConnectionStrings:redis",
             ["REDIS_CONNECTION"] = "ConnectionStrings:redis",
@@ -64,6 +65,7 @@ public static class CoreRelayExtensions
         builder.Services.AddSingleton<CoreRelayMetrics>();
         builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<AdmissionRejections>();
+        builder.Services.AddSingleton<DecisionSlots>();
         builder.Services.AddOverloadDetection<CoreRelayOptions>(core => core.Overload);
         builder.Services.AddSingleton<OriginCooldowns>();
         builder.Services.AddSingleton<OriginHeaderPolicy>();

@@ -40,6 +40,12 @@ public sealed class CoreRelayOptions
     public int AuthQuotaMaxConnections { get; set; } = 128;
 
     /// <summary>
+    /// Quota decisions in flight at once (<c>MAX_PENDING_DECISIONS</c>); a request arriving when all
+    /// are taken is refused at once with 503 <c>overloaded</c> instead of queueing behind them. 0: no cap.
+    /// </summary>
+    public int MaxPendingDecisions { get; set; } = 512;
+
+    /// <summary>
     /// Decide against Redis directly (one round trip, no call to auth-quota) when this core has the
     /// quota store's connection string (<c>ConnectionStrings:redis</c>) and auth-quota keeps its
     /// counters there. Off, or without Redis, every decision is a call to auth-quota.
@@ -90,7 +96,7 @@ public sealed class CoreRelayOptions
 
     public TlsOptions Tls { get; set; } = new();
 
-    /// <summary>When the core refuses new requests because it cannot keep up (docs/core-relay.md, "Overload").</summary>
+    /// <summary>When the core refuses new requests because it cannot keep up (docs/overload.md).</summary>
     public AiCdn.Common.Overload.OverloadOptions Overload { get; set; } = new();
 
     /// <summary>Stream ids, replay buffers and resume (see <see cref="Resumable.ResumableOptions"/>).</summary>

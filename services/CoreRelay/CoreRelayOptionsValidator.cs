@@ -35,6 +35,11 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
             failures.Add("CoreRelay:AuthQuotaMaxConnections must be between 1 and 100000.");
         }
 
+        if (options.MaxPendingDecisions is < 0 or > 1_000_000)
+        {
+            failures.Add($"CoreRelay:MaxPendingDecisions (MAX_PENDING_DECISIONS) ({options.MaxPendingDecisions}) must be between 0 (no cap) and 1000000.");
+        }
+
         if (options.KeyContextTtl <= TimeSpan.Zero || options.KeyContextTtl > TimeSpan.FromSeconds(1))
         {
             failures.Add("CoreRelay:KeyContextTtl must be more than 0 and at most 1 second (admin changes must reach every core within a second).");

@@ -33,7 +33,7 @@ public sealed class CoreDecider : IAsyncDisposable
         Decisions = new MetricCollector<long>(meters, CoreRelayMetrics.MeterName, "aicdn.quota.decisions");
         _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, ClientName, metrics, time, NullLogger<RedisConnection>.Instance);
         Direct = new DirectQuota(_redis, options, metrics, time, NullLogger<DirectQuota>.Instance);
-        _http = new HttpClient { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
+        _http = new HttpClient(new CallCounter(this) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
         Client = new AuthQuotaClient(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), time, NullLogger<AuthQuotaClient>.Instance, Direct);
     }
 
@@ -48,6 +48,9 @@ public sealed class CoreDecider : IAsyncDisposable
     public MetricCollector<long> Decisions { get; }
 
     public long DirectDecisions => Decisions.GetMeasurementSnapshot().Sum(m => m.Value);
+
+    /// <summary>Calls this core made to auth-quota, by path.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> AuthQuotaCalls { get; } = new();
 
     public Task<AuthorizeDecision> AuthorizeAsync(string apiKey, long tokens = 10, bool stream = false, string? model = "mock-gpt") =>
         Client.AuthorizeAsync(new AuthorizeRequest(ApiKeyHash.Compute(apiKey), model, (int)tokens, stream, QuotaClient.NewReservationId()), CancellationToken.None);
@@ -82,5 +85,14 @@ public sealed class CoreDecider : IAsyncDisposable
         _http.Dispose();
         await _redis.DisposeAsync();
         await _services.DisposeAsync();
+    }
+
+    private sealed class CallCounter(CoreDecider decider) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            decider.AuthQuotaCalls.AddOrUpdate(request.RequestUri?.AbsolutePath ?? "", 1, (_, count) => count + 1);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

@@ -105,6 +105,31 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
+    public async Task BurstOnAKeyWithoutContext_OneCallAsksAuthQuota_TheRestWaitForTheContextAndDecideHere()
+    {
+        // Each asking auth-quota is the herd that, on a busy machine, timed auth-quota out (503 auth_unavailable).
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var hash = ApiKeyHash.Compute(Key);
+
+        var keyChecks = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => core.Client.CheckKeyAsync(hash, CancellationToken.None)));
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => core.AuthorizeAsync(Key)));
+
+        Assert.All(keyChecks, Assert.Null);
+        Assert.All(decisions, decision => Assert.True(decision.Allowed));
+        Assert.Equal(1, core.AuthQuotaCalls.GetValueOrDefault(QuotaRoutes.Authorize));
+        Assert.Equal(49, core.DirectDecisions);
+
+        // Past even the long lifetime: a key check arriving while the context is fetched again waits for it.
+        cluster.Time.Advance(new CoreRelay.CoreRelayOptions().KeyContextMaxAge + TimeSpan.FromSeconds(1));
+        var fetching = core.AuthorizeAsync(Key);
+        var check = core.Client.CheckKeyAsync(hash, CancellationToken.None);
+        Assert.Null(await check);
+        Assert.True((await fetching).Allowed);
+        Assert.Equal(10, core.AuthQuotaCalls.GetValueOrDefault(QuotaRoutes.KeyCheck));
+    }
+
+    [Fact]
     public async Task ClientGoneWhileTheContextWasBeingFetched_NextCallStillFetchesIt()
     {
         await using var cluster = await QuotaCluster.StartAsync(redis.Server, Limits(rpm: 1000));

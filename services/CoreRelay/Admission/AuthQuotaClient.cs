@@ -18,6 +18,11 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
     {
         var refresh = false;
         var context = direct?.Find(request.KeyHash, out refresh);
+        if (context is null && !refresh && await JoinFetchAsync(request.KeyHash, cancellationToken))
+        {
+            context = direct!.Find(request.KeyHash, out refresh);
+        }
+
         try
         {
             return await DecideAsync(request, context, refresh, cancellationToken);
@@ -38,7 +43,13 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
     /// </summary>
     public async Task<KeyCheckResult?> CheckKeyAsync(string keyHash, CancellationToken cancellationToken)
     {
-        if (direct?.Peek(keyHash) is { } context)
+        var context = direct?.Peek(keyHash);
+        if (context is null && await JoinFetchAsync(keyHash, cancellationToken))
+        {
+            context = direct!.Peek(keyHash);
+        }
+
+        if (context is not null)
         {
             return QuotaVerdicts.CheckKey(context.Enabled, context.ExpiresAt, models: null, model: null, time.GetUtcNow()) is { } refusal
                 ? new KeyCheckResult(false, refusal.Status, refusal.Error)
@@ -66,6 +77,34 @@ public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature si
 
         return new KeyCheckResult(false, StatusCodes.Status503ServiceUnavailable, AuthUnavailable, RetryAfterMs: 1000);
     }
+
+    /// <summary>
+    /// When another call is fetching this key's context from auth-quota, waits for that fetch (at
+    /// most <see cref="s_joinFetchAtMost"/>) instead of asking auth-quota as well. A burst on a key
+    /// whose context expired would otherwise send every request of the burst to auth-quota, and on
+    /// a busy machine that herd is what makes auth-quota time out for all of them. True when it
+    /// waited for a fetch that ended.
+    /// </summary>
+    private async ValueTask<bool> JoinFetchAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        if (direct?.FetchInFlight(keyHash) is not { } fetch)
+        {
+            return false;
+        }
+
+        try
+        {
+            await fetch.WaitAsync(s_joinFetchAtMost, time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A little above auth-quota's call timeout: a fetch ends (taken or failed) well within it.</summary>
+    private static readonly TimeSpan s_joinFetchAtMost = TimeSpan.FromSeconds(3);
 
     /// <summary>The key's id and tenant when this core holds its context (for cancelling exactly); nulls otherwise.</summary>
     public (string? KeyId, string? Tenant) KnownKey(string keyHash) =>

@@ -22,6 +22,7 @@ public sealed class AuthorizationMiddleware(
     RequestDelegate next,
     TokenCounter tokens,
     AuthQuotaClient authQuota,
+    DecisionSlots decisions,
     LeaseRenewer leases,
     SettlementQueue settlements,
     AdmissionRejections rejections,
@@ -50,9 +51,21 @@ public sealed class AuthorizationMiddleware(
 
         var estimate = TokenEstimate.For(summary, promptTokens, request.Path, settings.DefaultCompletionTokenEstimate);
         var authStart = time.GetTimestamp();
-        var decision = await authQuota.AuthorizeAsync(
-            new AuthorizeRequest(inspected.KeyHash, summary.Model, estimate, summary.Stream, Guid.NewGuid().ToString("N")),
-            context.RequestAborted);
+        AuthorizeDecision decision;
+        using (var slot = decisions.TryEnter())
+        {
+            if (!slot.IsAcquired)
+            {
+                // As many decisions in flight as this core allows: refused now, nothing reserved.
+                await rejections.RejectAsync(context, OpenAiErrors.Overloaded("This core relay"));
+                return;
+            }
+
+            decision = await authQuota.AuthorizeAsync(
+                new AuthorizeRequest(inspected.KeyHash, summary.Model, estimate, summary.Stream, Guid.NewGuid().ToString("N")),
+                context.RequestAborted);
+        }
+
         var authDuration = time.GetElapsedTime(authStart);
 
         RateLimitHeaders.Apply(context.Response.Headers, decision.RateLimit);

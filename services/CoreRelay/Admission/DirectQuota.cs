@@ -127,7 +127,7 @@ public sealed partial class DirectQuota : IDisposable
             }
         }
 
-        refresh = age >= _ttl / 2 && _refreshing.TryAdd(keyHash, new Fetch(_time.GetTimestamp(), Interlocked.Read(ref _changesHeard)));
+        refresh = age >= _ttl / 2 && !_refreshing.ContainsKey(keyHash) && _refreshing.TryAdd(keyHash, new Fetch(_time.GetTimestamp(), Interlocked.Read(ref _changesHeard)));
         return usable;
     }
 
@@ -145,6 +145,17 @@ public sealed partial class DirectQuota : IDisposable
 
     /// <summary>Whether this key's context is being fetched now (for tests and diagnostics).</summary>
     internal bool IsFetching(string keyHash) => _refreshing.ContainsKey(keyHash);
+
+    /// <summary>Completes when the fetch of this key's context now in flight ends (taken or failed); null when none is.</summary>
+    public Task? FetchInFlight(string keyHash) => _refreshing.TryGetValue(keyHash, out var fetch) ? fetch.Done.Task : null;
+
+    private void EndFetch(string keyHash)
+    {
+        if (_refreshing.TryRemove(keyHash, out var fetch))
+        {
+            fetch.Done.TrySetResult();
+        }
+    }
 
     /// <summary>When the held context for this key was taken (a <see cref="TimeProvider"/> timestamp), or null; for tests and diagnostics.</summary>
     internal long? ContextTimestamp(string keyHash) => _contexts.TryGetValue(keyHash, out var entry) ? entry.Timestamp : null;
@@ -196,7 +207,7 @@ public sealed partial class DirectQuota : IDisposable
         }
         finally
         {
-            _refreshing.TryRemove(keyHash, out _);
+            EndFetch(keyHash);
         }
     }
 
@@ -212,7 +223,7 @@ public sealed partial class DirectQuota : IDisposable
             _contexts.TryRemove(keyHash, out _);
         }
 
-        _refreshing.TryRemove(keyHash, out _);
+        EndFetch(keyHash);
     }
 
     /// <summary>Decides with <paramref name="context"/>; null when Redis did not answer (ask auth-quota).</summary>
@@ -551,7 +562,10 @@ public sealed partial class DirectQuota : IDisposable
     private static partial void LogProbeUnanswered(ILogger logger, TimeSpan ttl);
 
     /// <summary>A context being fetched: when the fetch began, and how many changes had been heard by then.</summary>
-    private readonly record struct Fetch(long Started, long ChangesHeard);
+    private sealed record Fetch(long Started, long ChangesHeard)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     /// <summary>A key's last change heard: until when contexts fetched for it are short-lived, and its number among all changes heard.</summary>
     private readonly record struct Change(long SettleUntil, long Number);

@@ -112,6 +112,9 @@ public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserv
     public void ObserveSettlementsPending(Func<int> pending) =>
         _meter.CreateObservableGauge("aicdn.settlements.pending", pending, "{settlement}", "Settlements queued, in flight or waiting to be tried again.");
 
+    public void ObserveDecisionsPending(Func<long> pending) =>
+        _meter.CreateObservableGauge("aicdn.decisions.pending", pending, "{decision}", "Quota decisions in flight (capped by MAX_PENDING_DECISIONS).");
+
     public void RelayOverhead(TimeSpan overhead) =>
         _overhead.Record(Math.Max(0, overhead.TotalSeconds), new KeyValuePair<string, object?>("service", Service));
 
