@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Maps the original gost deployment's environment variables (<c>CORE_NODE_HOST</c>, <c>API_KEYS</c>,
+/// Maps the deployment guide's environment variables (<c>CORE_NODE_HOST</c>, <c>API_KEYS</c>,
 /// <c>LOG_LEVEL</c>, ...) onto our configuration keys, so an existing <c>.env</c> file keeps working.
 /// An explicitly set configuration key always wins over its alias.
 /// </summary>

@@ -49,6 +49,7 @@ public sealed class RateScenario(RateOptions options, TimeProvider time)
         var streamLatency = new LatencyHistogram();
         var wholeLatency = new LatencyHistogram();
         var sendLag = new LatencyHistogram();
+        var refusedLatency = new LatencyHistogram();
         var errors = new Dictionary<string, long>();
         long measured = 0, ok = 0, lost = 0, inFlight = 0, saturated = 0;
 
@@ -135,6 +136,7 @@ public sealed class RateScenario(RateOptions options, TimeProvider time)
                 ["latency_streamed"] = LatencySummary.From(streamLatency),
                 ["latency_whole"] = LatencySummary.From(wholeLatency),
                 ["send_lag"] = LatencySummary.From(sendLag),
+                ["latency_refused"] = LatencySummary.From(refusedLatency),
             },
             Processes = monitor.Has("to") ? monitor.Groups("from", "to", "from", "to", 0) : [],
             Tool = monitor.Tool("from", "to"),
@@ -147,6 +149,9 @@ public sealed class RateScenario(RateOptions options, TimeProvider time)
         }
 
         return result;
+
+        // A refusal (429 or 503, which say "retry later"): how fast it came is what a refusal is for.
+        static bool IsRefusal(string error) => error.StartsWith("status_429", StringComparison.Ordinal) || error.StartsWith("status_503", StringComparison.Ordinal);
 
         void Count(string error)
         {
@@ -208,6 +213,11 @@ public sealed class RateScenario(RateOptions options, TimeProvider time)
                 if (outcome.Error is { } error)
                 {
                     Count(error);
+                    if (IsRefusal(error))
+                    {
+                        refusedLatency.Record(outcome.Total);
+                    }
+
                     return;
                 }
 

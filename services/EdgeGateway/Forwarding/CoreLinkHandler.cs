@@ -51,7 +51,7 @@ public sealed class CoreLinkHandler(
             }
 
             var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var relay = new SseRelayStream(body, drain.Deadline, metrics, link.CountsAsClientStream, resumer, options.Value.LinkResumeTimeout);
+            var relay = new CoreEventStream(body, drain.Deadline, metrics, link.CountsAsClientStream, resumer, options.Value.LinkResumeTimeout);
             response.Content = new SseRelayContent(response.Content, relay);
         }
 

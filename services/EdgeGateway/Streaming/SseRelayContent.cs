@@ -2,13 +2,13 @@ using System.Net;
 
 namespace AiCdn.EdgeGateway.Streaming;
 
-/// <summary>The core's response content with its body replaced by an <see cref="SseRelayStream"/>; headers are kept.</summary>
+/// <summary>The core's response content with its body replaced by an <see cref="CoreEventStream"/>; headers are kept.</summary>
 public sealed class SseRelayContent : HttpContent
 {
     private readonly HttpContent _original;
-    private readonly SseRelayStream _stream;
+    private readonly CoreEventStream _stream;
 
-    public SseRelayContent(HttpContent original, SseRelayStream stream)
+    public SseRelayContent(HttpContent original, CoreEventStream stream)
     {
         _original = original;
         _stream = stream;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiCdn.EdgeGateway.Tests.Unit;
 
-public sealed class SseRelayStreamTests : IDisposable
+public sealed class CoreEventStreamTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().AddSingleton<EdgeMetrics>().BuildServiceProvider();
     private readonly Pipe _core = new();
@@ -92,7 +92,7 @@ public sealed class SseRelayStreamTests : IDisposable
         _services.Dispose();
     }
 
-    private SseRelayStream Relay() =>
+    private CoreEventStream Relay() =>
         new(new AbortableStream(_core.Reader), _deadline.Token, _services.GetRequiredService<EdgeMetrics>(), countsAsClientStream: true);
 
     private async Task WriteAsync(string text) => await _core.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));

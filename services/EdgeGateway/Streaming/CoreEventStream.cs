@@ -14,7 +14,7 @@ namespace AiCdn.EdgeGateway.Streaming;
 /// stream; when that is impossible (the core is gone, or not back within the resume timeout) the
 /// stream ends with <see cref="LinkLostEvent"/>, never silently. Reads allocate nothing: the async state machine is pooled.
 /// </summary>
-public sealed class SseRelayStream : Stream
+public sealed class CoreEventStream : Stream
 {
     private readonly EdgeMetrics _metrics;
     private readonly LinkResumer? _resumer;
@@ -33,7 +33,7 @@ public sealed class SseRelayStream : Stream
     private bool _ended;
     private int _disposed;
 
-    public SseRelayStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, LinkResumer? resumer = null, TimeSpan resumeTimeout = default)
+    public CoreEventStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, LinkResumer? resumer = null, TimeSpan resumeTimeout = default)
     {
         _inner = inner;
         _resumer = resumer;
@@ -46,7 +46,7 @@ public sealed class SseRelayStream : Stream
             metrics.StreamOpened();
         }
 
-        _deadline = drainDeadline.UnsafeRegister(static state => ((SseRelayStream)state!).OnDrainDeadline(), this);
+        _deadline = drainDeadline.UnsafeRegister(static state => ((CoreEventStream)state!).OnDrainDeadline(), this);
     }
 
     public override bool CanRead => true;
