@@ -3,6 +3,7 @@ using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -8,6 +8,7 @@ using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Forwarding;
 using AiCdn.CoreRelay.Hosting;
+using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Resumable;
 using AiCdn.CoreRelay.Telemetry;
 using AiCdn.Forwarding;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using AiCdn.Common;
 using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Quota;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiCdn.CoreRelay.Tests;

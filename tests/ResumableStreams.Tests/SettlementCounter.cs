@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using AiCdn.CoreRelay.Quota;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiCdn.ResumableStreams.Tests;
@@ -21,7 +22,7 @@ internal sealed class SettlementCounter
         _attempts.Where(pair => pair.Value.Distinct().Count() > 1).Select(pair => pair.Key).ToArray();
 
     public void AddTo(IServiceCollection services) =>
-        services.AddHttpClient<AiCdn.CoreRelay.Admission.AuthQuotaClient>().AddHttpMessageHandler(() => new Handler(this));
+        services.AddHttpClient<AuthQuotaClient>().AddHttpMessageHandler(() => new Handler(this));
 
     private sealed class Handler(SettlementCounter counter) : DelegatingHandler
     {

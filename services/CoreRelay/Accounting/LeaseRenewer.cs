@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Quota;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.CoreRelay.Accounting;

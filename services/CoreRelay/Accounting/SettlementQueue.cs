@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using AiCdn.Common.Quota;
-using AiCdn.CoreRelay.Admission;
+using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Telemetry;
 
 namespace AiCdn.CoreRelay.Accounting;

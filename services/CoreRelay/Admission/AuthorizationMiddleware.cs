@@ -3,6 +3,7 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 using AiCdn.CoreRelay.Accounting;
+using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Telemetry;
 using AiCdn.Tokens;
 using Microsoft.AspNetCore.Http.Features;

@@ -3,6 +3,7 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.Common.Streams;
+using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Resumable;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;

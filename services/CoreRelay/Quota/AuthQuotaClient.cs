@@ -5,7 +5,7 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 
-namespace AiCdn.CoreRelay.Admission;
+namespace AiCdn.CoreRelay.Quota;
 
 /// <summary>
 /// Quota decisions for the core: made against Redis directly (<see cref="DirectQuota"/>) when a key's

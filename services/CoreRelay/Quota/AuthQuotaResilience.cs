@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 
-namespace AiCdn.CoreRelay.Admission;
+namespace AiCdn.CoreRelay.Quota;
 
 public static class AuthQuotaResilience
 {

@@ -9,7 +9,7 @@ using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace AiCdn.CoreRelay.Admission;
+namespace AiCdn.CoreRelay.Quota;
 
 /// <summary>
 /// Makes quota decisions against Redis itself: with a key's context from auth-quota (its record and
