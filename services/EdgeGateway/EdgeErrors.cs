@@ -8,11 +8,10 @@ namespace AiCdn.EdgeGateway;
 public static class EdgeErrors
 {
     /// <summary>OpenAI's own code for 429s; clients back off on it.</summary>
-    public const string RateLimitCode = "rate_limit_exceeded";
 
     public static OpenAiErrorResult RateLimited(string message, TimeSpan retryAfter) => new(
         StatusCodes.Status429TooManyRequests,
-        new(message, OpenAiErrorTypes.RateLimit, null, RateLimitCode),
+        new(message, OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded),
         retryAfter);
 
     public static OpenAiErrorResult Draining() => OpenAiErrors.Unavailable(

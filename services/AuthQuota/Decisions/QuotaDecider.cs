@@ -243,7 +243,7 @@ public sealed class QuotaDecider(
         if (rejected is { } limit)
         {
             metrics.Rejected(limit.Kind, limit.Scope, tenantLabel);
-            metrics.Decision(QuotaErrors.RateLimitExceeded, tenantLabel);
+            metrics.Decision(OpenAiErrorCodes.RateLimitExceeded, tenantLabel);
         }
         else
         {

@@ -4,6 +4,7 @@ using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.AuthQuota.Quota;
 using AiCdn.AuthQuota.Quota.Redis;
 using AiCdn.AuthQuota.Storage;
+using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Telemetry;
 using Microsoft.Extensions.Options;
@@ -259,7 +260,7 @@ public sealed partial class DirectQuota : IDisposable
             _metrics.QuotaRejection(limit.Kind, limit.Scope, context.Tenant);
         }
 
-        _metrics.QuotaDecision(decision.Allowed ? "allowed" : rejected is null ? decision.Error?.Code ?? "refused" : QuotaErrors.RateLimitExceeded, context.Tenant);
+        _metrics.QuotaDecision(decision.Allowed ? "allowed" : rejected is null ? decision.Error?.Code ?? "refused" : OpenAiErrorCodes.RateLimitExceeded, context.Tenant);
         return decision;
     }
 

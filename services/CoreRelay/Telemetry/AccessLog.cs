@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AiCdn.Common.Routing;
 
 namespace AiCdn.CoreRelay.Telemetry;
 
@@ -36,7 +37,7 @@ public sealed partial class AccessLog(ILogger<AccessLog> logger)
         LogRejected(logger, requestId, method, path, status, code ?? "-", duration.TotalMilliseconds);
 
     public static string RequestId(HttpContext context) =>
-        context.Request.Headers["x-request-id"] is { Count: > 0 } id && id[0]!.Length <= 128 ? id[0]! : context.TraceIdentifier;
+        context.Request.Headers[RequestIdHeader.Name] is { Count: > 0 } id && id[0]!.Length <= 128 ? id[0]! : context.TraceIdentifier;
 
     [LoggerMessage(EventId = 100, EventName = "AccessLog", Level = LogLevel.Information,
         Message = "{RequestId} {Method} {Path} {Status} {Outcome} tenant={Tenant} key={KeyId} model={Model} prompt_tokens={PromptTokens} completion_tokens={CompletionTokens} ttft_ms={TtftMs:0.0} duration_ms={DurationMs:0.0}")]

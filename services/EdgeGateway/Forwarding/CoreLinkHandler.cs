@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.Common.Streams;
 using AiCdn.EdgeGateway.Draining;
@@ -77,7 +78,7 @@ public sealed class CoreLinkHandler(
         var forwardedFor = original.Headers.TryGetValues(ClusterSignature.ForwardedForHeader, out var addresses) ? string.Join(", ", addresses) : null;
         resume.Headers.TryAddWithoutValidation(HeaderNames.Authorization, authorization);
         resume.Headers.TryAddWithoutValidation(ClusterSignature.ForwardedForHeader, forwardedFor);
-        foreach (var name in (ReadOnlySpan<string>)["x-request-id", "traceparent", "tracestate"])
+        foreach (var name in (ReadOnlySpan<string>)[RequestIdHeader.Name, "traceparent", "tracestate"])
         {
             if (original.Headers.TryGetValues(name, out var values))
             {

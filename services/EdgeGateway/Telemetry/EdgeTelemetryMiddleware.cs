@@ -41,7 +41,7 @@ public sealed class EdgeTelemetryMiddleware(RequestDelegate next, EdgeMetrics me
             headers.Remove(HeaderNames.Expires);
             headers.Remove(HeaderNames.ETag);
             headers.Remove(HeaderNames.LastModified);
-            headers[RequestIds.HeaderName] = id;
+            headers[RequestIdHeader.Name] = id;
             if (response.ContentType is { } type && type.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase))
             {
                 headers["X-Accel-Buffering"] = "no";

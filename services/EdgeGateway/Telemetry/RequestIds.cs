@@ -1,3 +1,5 @@
+using AiCdn.Common.Routing;
+
 namespace AiCdn.EdgeGateway.Telemetry;
 
 /// <summary>
@@ -6,14 +8,13 @@ namespace AiCdn.EdgeGateway.Telemetry;
 /// </summary>
 public static class RequestIds
 {
-    public const string HeaderName = "x-request-id";
     private const int MaxLength = 128;
 
     /// <summary>Settles the id on the request (so YARP forwards it) and returns it.</summary>
     public static string Apply(HttpContext context)
     {
         var headers = context.Request.Headers;
-        var given = headers[HeaderName];
+        var given = headers[RequestIdHeader.Name];
         if (given.Count == 1 && IsAcceptable(given[0]))
         {
             return given[0]!;
@@ -21,7 +22,7 @@ public static class RequestIds
 
         // Absent, repeated, overlong or odd characters (log injection): replaced by ours.
         var id = context.TraceIdentifier;
-        headers[HeaderName] = id;
+        headers[RequestIdHeader.Name] = id;
         return id;
     }
 

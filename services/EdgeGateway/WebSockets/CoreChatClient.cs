@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Telemetry;
@@ -72,7 +73,7 @@ public sealed partial class CoreChatClient(
         var forwardedFor = upgrade.Connection.RemoteIpAddress?.ToString();
         request.Headers.TryAddWithoutValidation(HeaderNames.Authorization, authorization);
         request.Headers.TryAddWithoutValidation(ClusterSignature.HeaderName, signature.Create("POST", Path, authorization, forwardedFor));
-        request.Headers.TryAddWithoutValidation(RequestIds.HeaderName, requestId);
+        request.Headers.TryAddWithoutValidation(RequestIdHeader.Name, requestId);
 
         // A WebSocket client cannot resume a stream by id: when it cancels or leaves, the core must
         // stop the origin and charge only what was relayed, not keep generating for the grace period.

@@ -155,7 +155,7 @@ public sealed partial class WebSocketChatSession(
             metrics.Rejected(LimitKinds.WebSocketConcurrency);
             metrics.WebSocketRequest("rejected");
             await _writer.ErrorAsync(id, StatusCodes.Status429TooManyRequests, new OpenAiError(
-                $"At most {options.WebSocket.MaxConcurrentRequests} requests may run at once on one socket.", OpenAiErrorTypes.RateLimit, null, EdgeErrors.RateLimitCode), _closing.Token);
+                $"At most {options.WebSocket.MaxConcurrentRequests} requests may run at once on one socket.", OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded), _closing.Token);
             return;
         }
 
@@ -164,7 +164,7 @@ public sealed partial class WebSocketChatSession(
             metrics.Rejected(refusal.Limit);
             metrics.WebSocketRequest("rejected");
             await _writer.ErrorAsync(id, StatusCodes.Status429TooManyRequests, new OpenAiError(
-                $"Rate limit ({refusal.Limit}) reached; retry after {Math.Ceiling(refusal.RetryAfter.TotalSeconds)} s.", OpenAiErrorTypes.RateLimit, null, EdgeErrors.RateLimitCode), _closing.Token);
+                $"Rate limit ({refusal.Limit}) reached; retry after {Math.Ceiling(refusal.RetryAfter.TotalSeconds)} s.", OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded), _closing.Token);
             return;
         }
 

@@ -1,3 +1,4 @@
+using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +34,7 @@ public sealed class RequestLog
         Interlocked.Increment(ref _counts[(int)route]);
         var sequence = Interlocked.Increment(ref _sequence);
         var path = request.Path.Value ?? "/";
-        var requestId = request.Headers["x-request-id"].ToString();
+        var requestId = request.Headers[RequestIdHeader.Name].ToString();
         var record = new RequestRecord(
             sequence,
             _time.GetUtcNow(),

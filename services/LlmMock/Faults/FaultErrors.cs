@@ -10,7 +10,7 @@ public static class FaultErrors
         TimeSpan? retryAfter = retryAfterSeconds is > 0 ? TimeSpan.FromSeconds(retryAfterSeconds.Value) : null;
         var error = status switch
         {
-            429 => new OpenAiError("Rate limit reached for requests (injected by x-mock-fault).", OpenAiErrorTypes.RateLimit, null, "rate_limit_exceeded"),
+            429 => new OpenAiError("Rate limit reached for requests (injected by x-mock-fault).", OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded),
             500 => new OpenAiError("The server had an error while processing your request. Sorry about that! (injected by x-mock-fault)", OpenAiErrorTypes.Server, null, null),
             502 => new OpenAiError("Bad gateway (injected by x-mock-fault).", OpenAiErrorTypes.Server, null, null),
             503 => new OpenAiError("The engine is currently overloaded, please try again later (injected by x-mock-fault).", OpenAiErrorTypes.Server, null, "overloaded"),

@@ -6,7 +6,6 @@ namespace AiCdn.AuthQuota.Decisions;
 /// <summary>The OpenAI-style errors of auth-quota's decisions; each refusal has its own code.</summary>
 public static class QuotaErrors
 {
-    public const string RateLimitExceeded = "rate_limit_exceeded";
     public const string StoreUnavailable = "quota_store_unavailable";
     public const string ReservationNotFound = "reservation_not_found";
 
@@ -41,6 +40,6 @@ public static class QuotaErrors
             _ =>
                 $"Rate limit reached for {LimitNames.Words(kind)} on {who}: limit {reading.Limit}, used {reading.Used}, requested {requested}. Please try again in {Durations.Format(retryAfterMs.Value)}.",
         };
-        return new OpenAiError(message, type, null, RateLimitExceeded);
+        return new OpenAiError(message, type, null, OpenAiErrorCodes.RateLimitExceeded);
     }
 }
