@@ -5,16 +5,7 @@ Frames are named as top-frames.py names them. Usage: perf script | flamegraph.py
 import html
 import sys
 
-import re
-
-
-def name(line):
-    parts = line.strip().split(None, 1)
-    frame = parts[1] if len(parts) > 1 else parts[0]
-    frame = re.sub(r"\s+\(.*\)$", "", frame)
-    frame = re.sub(r"\[(OptimizedTier1|Optimized|Tier0|Tier1|PreJIT|QuickJitted|OSR)\]", "", frame)
-    frame = re.sub(r"\+0x[0-9a-f]+$", "", frame)
-    return frame.strip() or "[unknown]"
+from perf_stacks import stacks
 
 
 class Node:
@@ -26,26 +17,12 @@ class Node:
 
 
 root = Node()
-stack = []
-
-
-def flush():
-    if not stack:
-        return
+for stack in stacks(sys.stdin):
     node = root
     node.count += 1
-    for frame in reversed(stack):  # perf prints the leaf first
+    for frame in reversed(stack):  # from the root to the leaf
         node = node.children.setdefault(frame, Node())
         node.count += 1
-    stack.clear()
-
-
-for line in sys.stdin:
-    if not line.strip():
-        flush()
-    elif line.startswith((" ", "\t")):
-        stack.append(name(line))
-flush()
 
 WIDTH, ROW, FONT = 1600, 16, 11
 title = sys.argv[1] if len(sys.argv) > 1 else "flame graph"

@@ -109,7 +109,7 @@ public sealed class SettlementQueueTests
                 else
                 {
                     var inFlight = Interlocked.Increment(ref gate._inFlight);
-                    InterlockedMax(ref gate._maxInFlight, inFlight);
+                    AtomicMax.Update(ref gate._maxInFlight, inFlight);
                     if (inFlight >= HeldUntilInFlight)
                     {
                         gate._enoughInFlight.TrySetResult();
@@ -135,21 +135,6 @@ public sealed class SettlementQueueTests
                 }
 
                 return response;
-            }
-
-            private static void InterlockedMax(ref int target, int value)
-            {
-                var current = Volatile.Read(ref target);
-                while (value > current)
-                {
-                    var seen = Interlocked.CompareExchange(ref target, value, current);
-                    if (seen == current)
-                    {
-                        return;
-                    }
-
-                    current = seen;
-                }
             }
         }
     }

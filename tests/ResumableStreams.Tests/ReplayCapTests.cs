@@ -110,7 +110,7 @@ public sealed class ReplayCapTests(ITestOutputHelper output)
                 }
 
                 var largest = events.Max(e => e.Data.Length + e.Id!.Length + 16);
-                InterlockedMax(ref largestEvent, largest);
+                AtomicMax.Update(ref largestEvent, largest);
             }
         }).ToList();
         await Task.WhenAll(streams);
@@ -130,20 +130,5 @@ public sealed class ReplayCapTests(ITestOutputHelper output)
 
         await Wait.UntilAsync(() => registry.Count == 0, TimeSpan.FromSeconds(30), "every stream released after its grace period");
         Assert.Equal(0, registry.Budget.Used);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var previous = Interlocked.CompareExchange(ref target, value, current);
-            if (previous == current)
-            {
-                return;
-            }
-
-            current = previous;
-        }
     }
 }

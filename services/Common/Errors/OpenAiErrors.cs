@@ -73,12 +73,9 @@ public static class OpenAiErrors
         StatusCodes.Status504GatewayTimeout,
         new(message, OpenAiErrorTypes.Upstream, null, "upstream_timeout"));
 
-    /// <summary>OpenAI's code when a server cannot take more work now.</summary>
-    public const string OverloadedCode = "overloaded";
-
     /// <summary>A request refused because <paramref name="who"/> cannot keep up: 503, retry in a second.</summary>
     public static OpenAiErrorResult Overloaded(string who) => Unavailable(
-        $"{who} is overloaded and cannot take this request now; retry shortly.", OverloadedCode, TimeSpan.FromSeconds(1));
+        $"{who} is overloaded and cannot take this request now; retry shortly.", OpenAiErrorCodes.Overloaded, TimeSpan.FromSeconds(1));
 
     public static OpenAiErrorResult Unavailable(string message, string code, TimeSpan? retryAfter = null) => new(
         StatusCodes.Status503ServiceUnavailable,

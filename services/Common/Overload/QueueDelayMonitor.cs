@@ -32,7 +32,8 @@ public sealed partial class QueueDelayMonitor(
 
     private void Sample(CancellationToken stoppingToken)
     {
-        using var ran = new ManualResetEventSlim();
+        // Not disposed: a probe still queued when the host stops may set it after this thread ends.
+        var ran = new ManualResetEventSlim();
         var handles = new[] { ran.WaitHandle, stoppingToken.WaitHandle };
         while (!stoppingToken.WaitHandle.WaitOne(options.SampleInterval))
         {
