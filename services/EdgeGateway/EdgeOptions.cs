@@ -65,6 +65,12 @@ public sealed class EdgeOptions
     /// <summary>How many cores one request may try while nothing has reached the client.</summary>
     public int CoreMaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Request bodies up to this size (bytes) are kept until a core answers, so a core lost after
+    /// reading one can be replaced by another. A larger body is retried only if no core read it.
+    /// </summary>
+    public int CoreRetryBodyLimit { get; set; } = 256 * 1024;
+
     /// <summary>Plain HTTP/1.1 (and h2c with prior knowledge) listener, <c>:80</c> style (<c>LISTEN_HTTP</c>).</summary>
     public string? ListenHttp { get; set; }
 

@@ -1,4 +1,5 @@
 using AiCdn.Common.Hosting;
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Protection;
 using Microsoft.Extensions.Options;
@@ -51,9 +52,14 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             errors.Add($"Edge:CoreHealthPath '{options.CoreHealthPath}' must start with '/'.");
         }
 
-        if (options.CoreMaxAttempts is < 1 or > 10)
+        if (options.CoreMaxAttempts is < 1 or > CoreAttempt.MaxNumber)
         {
-            errors.Add($"Edge:CoreMaxAttempts ({options.CoreMaxAttempts}) must be between 1 and 10.");
+            errors.Add($"Edge:CoreMaxAttempts ({options.CoreMaxAttempts}) must be between 1 and {CoreAttempt.MaxNumber}.");
+        }
+
+        if (options.CoreRetryBodyLimit < 0)
+        {
+            errors.Add($"Edge:CoreRetryBodyLimit ({options.CoreRetryBodyLimit}) must be 0 or more bytes.");
         }
 
         Listen(errors, options.ListenHttp, "Edge:ListenHttp (LISTEN_HTTP)");

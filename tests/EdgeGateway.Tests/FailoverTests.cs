@@ -1,9 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Telemetry;
 using AiCdn.EdgeGateway.Tests.Support;
 using AiCdn.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Yarp.ReverseProxy;
@@ -62,6 +65,74 @@ public sealed class FailoverTests
             {
                 await secondCore.DisposeAsync();
             }
+        }
+    }
+
+    [Fact]
+    public async Task CoreLostAfterReadingTheBody_TheRequestIsServedByAnother()
+    {
+        var first = FreePort.Next();
+        var second = FreePort.Next();
+        var seenBySecond = new CoreObserver();
+
+        // The edge reaches the first core through a link that dies, as a killed core's connections do,
+        // once that core has read a request's body and before it answers.
+        await using var link = new TcpFaultProxy(new Uri($"http://127.0.0.1:{first}"));
+        var dying = new DyingCore(link);
+        await using var chain = await EdgeChains.StartAsync(
+            new()
+            {
+                ["Edge:CoreNodes"] = $"{link.Address.ToString().TrimEnd('/')},http://127.0.0.1:{second}",
+                ["Edge:CoreTransport"] = "h2c",
+                ["Edge:CoreHealthInterval"] = "00:05:00",
+            },
+            coreServices: dying.Install(),
+            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{first}" });
+        await using var secondCore = await ExtraHosts.StartCoreAsync(chain, new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
+        using var client = chain.CreateEdgeClient();
+
+        var requests = 0;
+        while (dying.Attempt is null)
+        {
+            Assert.True(++requests <= 60, "no request was ever sent to the dying core");
+            Assert.Equal(HttpStatusCode.OK, await StreamAsync(client));
+        }
+
+        // The second core took the same request as its second attempt, so it cancelled the first's reservation.
+        Assert.True(CoreAttempt.TryParse(dying.Attempt, out var lost));
+        Assert.Equal(1, lost.Value.Number);
+        Assert.Contains(seenBySecond.Requests, r => r.Headers.GetValueOrDefault(CoreAttempt.Header) == lost.Value.NameOf(2));
+    }
+
+    /// <summary>A core whose link dies after it read the first request's body, before it answers.</summary>
+    private sealed class DyingCore(TcpFaultProxy link)
+    {
+        private string? _attempt;
+
+        public TcpFaultProxy Link => link;
+
+        public string? Attempt => Volatile.Read(ref _attempt);
+
+        public Action<IServiceCollection> Install() => services => services.AddSingleton<IStartupFilter>(new Filter(this));
+
+        private sealed class Filter(DyingCore core) : IStartupFilter
+        {
+            public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+            {
+                app.Use(async (context, proceed) =>
+                {
+                    if (context.Request.Path.StartsWithSegments("/v1")
+                        && Interlocked.CompareExchange(ref core._attempt, context.Request.Headers[CoreAttempt.Header].ToString(), null) is null)
+                    {
+                        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                        core.Link.Kill();
+                        return;
+                    }
+
+                    await proceed(context);
+                });
+                next(app);
+            };
         }
     }
 

@@ -12,4 +12,7 @@ public static class SettlementOutcomes
 
     /// <summary>The decision never came (the quota store or auth-quota did not answer): the reservation, if it was made, is cancelled.</summary>
     public const string Abandoned = "abandoned";
+
+    /// <summary>The edge lost this attempt's core before it answered and sent the request to another core, which cancels this attempt's reservation.</summary>
+    public const string Superseded = "superseded";
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
+using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Quota;
@@ -52,6 +53,12 @@ public sealed class AuthorizationMiddleware(
 
         var estimate = TokenEstimate.For(summary, promptTokens, request.Path, settings.DefaultCompletionTokenEstimate);
         var authStart = time.GetTimestamp();
+        CoreAttempt.TryParse(request.Headers[CoreAttempt.Header].ToString(), out var attempt);
+        if (attempt is { Number: > 1 } retried)
+        {
+            await CancelEarlierAttemptsAsync(retried, inspected.KeyHash);
+        }
+
         AuthorizeDecision decision;
         using (var slot = decisions.TryEnter())
         {
@@ -63,7 +70,7 @@ public sealed class AuthorizationMiddleware(
             }
 
             decision = await authQuota.AuthorizeAsync(
-                new AuthorizeRequest(inspected.KeyHash, summary.Model, estimate, summary.Stream, Guid.NewGuid().ToString("N")),
+                new AuthorizeRequest(inspected.KeyHash, summary.Model, estimate, summary.Stream, attempt?.ToString() ?? Guid.NewGuid().ToString("N")),
                 context.RequestAborted);
         }
 
@@ -121,6 +128,25 @@ public sealed class AuthorizationMiddleware(
         }, (context.Response, relay, time, metrics));
 
         await next(context);
+    }
+
+    /// <summary>
+    /// The edge lost the cores of the earlier attempts at this request before they answered: what
+    /// they reserved is cancelled before this attempt reserves (their stream leases count against
+    /// the same limits), and one they had not reserved yet never will be. The client is charged for
+    /// the attempt it receives.
+    /// </summary>
+    private async Task CancelEarlierAttemptsAsync(CoreAttempt attempt, string keyHash)
+    {
+        var (keyId, tenant) = authQuota.KnownKey(keyHash);
+        for (var number = 1; number < attempt.Number; number++)
+        {
+            var cancel = new SettleRequest(attempt.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, keyId, tenant, Cancel: true);
+            if (!await authQuota.SettleAsync(cancel, CancellationToken.None))
+            {
+                settlements.Enqueue(cancel);
+            }
+        }
     }
 
     /// <summary>A client may ask for plain relaying: <c>x-aicdn-resumable: false</c>.</summary>

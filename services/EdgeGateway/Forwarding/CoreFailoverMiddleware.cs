@@ -1,5 +1,6 @@
 using System.Net.Http;
 using AiCdn.Common.Errors;
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Telemetry;
 using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
@@ -9,10 +10,14 @@ using Yarp.ReverseProxy.Model;
 namespace AiCdn.EdgeGateway.Forwarding;
 
 /// <summary>
-/// Tries another core when one cannot be connected to: at that point nothing has reached the core or
-/// the client, so a retry cannot double a generation. Runs before YARP's load balancing, so each
-/// attempt picks among the cores not yet tried, healthy ones first, then those marked down; passive
-/// health checks see every failure. Errors YARP leaves as bare statuses get OpenAI's body.
+/// Tries another core when one cannot be reached, or is lost before it answers (it died, or the link
+/// dropped): nothing has reached the client yet, so it sees one answer. Each attempt is named
+/// (<see cref="CoreAttempt"/>): the core that takes attempt n cancels what earlier attempts reserved,
+/// so the client is charged once. The body goes again from the copy <see cref="ReplayableBody"/>
+/// kept; a body larger than that copy is retried only when no core read it. Runs before YARP's load
+/// balancing, so each attempt picks among the cores not yet tried, healthy ones first, then those
+/// marked down; passive health checks see every failure. Errors YARP leaves as bare statuses get
+/// OpenAI's body.
 /// </summary>
 public sealed partial class CoreFailoverMiddleware(
     RequestDelegate next,
@@ -33,22 +38,31 @@ public sealed partial class CoreFailoverMiddleware(
 
         var settings = options.Value;
         var maxAttempts = Math.Min(settings.CoreMaxAttempts, all.Count);
-        UnreadBody? body = null;
+        ReplayableBody? body = null;
         if (maxAttempts > 1 && context.Request.ContentLength != 0 && !context.WebSockets.IsWebSocketRequest)
         {
-            // Only a core that was never connected to is tried again, and it never read the body:
-            // the next core gets the same stream, provided nothing was taken from it.
-            context.Request.Body = body = new UnreadBody(context.Request.Body);
+            context.Request.Body = body = new ReplayableBody(context.Request.Body, settings.CoreRetryBodyLimit, context.Request.ContentLength);
+            context.Response.OnStarting(static state =>
+            {
+                ((ReplayableBody)state).Commit();
+                return Task.CompletedTask;
+            }, body);
         }
 
+        // Whatever a client sent as an attempt's name is replaced: only the edge names attempts.
+        var headers = context.Request.Headers;
+        var current = CoreAttempt.First();
         List<DestinationState>? tried = null;
         for (var attempt = 1; ; attempt++)
         {
             if (tried is not null)
             {
                 proxy.AvailableDestinations = NextCandidates(available, all, tried);
+                current = current.Next();
+                body?.Rewind();
             }
 
+            headers[CoreAttempt.Header] = current.ToString();
             await next(context);
 
             var error = context.Features.Get<IForwarderErrorFeature>();
@@ -57,7 +71,8 @@ public sealed partial class CoreFailoverMiddleware(
                 return;
             }
 
-            if (attempt < maxAttempts && !context.Response.HasStarted && HopFaults.IsUnreachable(error) && body is not { Started: true }
+            if (attempt < maxAttempts && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
+                && (HopFaults.IsUnreachable(error) || HopFaults.IsLostBeforeAnswer(error)) && (body is null || body.CanReplay)
                 && proxy.ProxiedDestination is { } failed)
             {
                 (tried ??= []).Add(failed);
@@ -152,6 +167,6 @@ public sealed partial class CoreFailoverMiddleware(
     [LoggerMessage(EventId = 23, EventName = "ClientForwardError", Level = LogLevel.Debug, Message = "The client ended a request to core {Destination} ({Error}): {Reason}")]
     private static partial void LogClientForwardError(ILogger logger, ForwarderError error, string destination, string? reason);
 
-    [LoggerMessage(EventId = 20, EventName = "CoreFailover", Level = LogLevel.Warning, Message = "Core {Destination} could not be reached (attempt {Attempt}: {Reason}); trying another core.")]
+    [LoggerMessage(EventId = 20, EventName = "CoreFailover", Level = LogLevel.Warning, Message = "Core {Destination} could not be reached or was lost before answering (attempt {Attempt}: {Reason}); trying another core.")]
     private static partial void LogFailover(ILogger logger, string destination, int attempt, string? reason);
 }

@@ -3,6 +3,7 @@ using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Telemetry;
+using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy;
@@ -13,8 +14,8 @@ namespace AiCdn.EdgeGateway.WebSockets;
 /// Sends a chat socket's request to a core as an ordinary streamed <c>POST /v1/chat/completions</c>,
 /// through the same YARP cluster the HTTP routes use: its connections (h2c / h2 / HTTP/1.1), its
 /// healthy destinations, the same drain-aware stream handling. Signed like every relayed request;
-/// the client's key, address and the request id go with it. Another core is tried while none could
-/// be connected to.
+/// the client's key, address and the request id go with it. Another core is tried when one could not
+/// be connected to or was lost before answering, under the next <see cref="CoreAttempt"/> name.
 /// </summary>
 public sealed partial class CoreChatClient(
     IProxyStateLookup proxyState,
@@ -43,18 +44,24 @@ public sealed partial class CoreChatClient(
 
         var attempts = Math.Min(options.Value.CoreMaxAttempts, destinations.Count);
         var first = (int)((uint)Interlocked.Increment(ref _next) % (uint)destinations.Count);
+        var name = CoreAttempt.First();
         for (var attempt = 0; ; attempt++)
         {
             var destination = destinations[(first + attempt) % destinations.Count];
             using var request = CreateRequest(upgrade, destination.Model.Config.Address, model.Config.HttpRequest, body, requestId);
+            request.Headers.TryAddWithoutValidation(CoreAttempt.Header, name.ToString());
             try
             {
                 return await model.HttpClient.SendAsync(request, cancellationToken);
             }
-            catch (HttpRequestException ex) when (attempt + 1 < attempts && ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
+            catch (HttpRequestException ex) when (attempt + 1 < attempts && !cancellationToken.IsCancellationRequested
+                && (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
+                    || HopFaults.IsLostBeforeAnswer(ex)))
             {
+                // Not reached, or lost before answering: the next core cancels what this attempt reserved.
                 metrics.Failover();
                 LogFailover(logger, destination.DestinationId, ex.Message);
+                name = name.Next();
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.IO;
 using System.Net.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -12,6 +13,22 @@ public static class HopFaults
     /// </summary>
     public static bool IsUnreachable(IForwarderErrorFeature? error) =>
         error is { Error: ForwarderError.Request, Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } };
+
+    /// <summary>
+    /// The next hop was reached, but the exchange broke before it answered: the connection or the
+    /// stream was reset or closed (the hop died or the link dropped). The hop may have started the
+    /// work, so another may be tried only where that work is cancelled or never charged.
+    /// </summary>
+    public static bool IsLostBeforeAnswer(IForwarderErrorFeature? error) =>
+        error is { Error: ForwarderError.Request or ForwarderError.RequestBodyDestination, Exception: { } exception } && IsLostBeforeAnswer(exception);
+
+    /// <inheritdoc cref="IsLostBeforeAnswer(IForwarderErrorFeature?)"/>
+    public static bool IsLostBeforeAnswer(Exception exception) => exception switch
+    {
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError or HttpRequestError.Unknown } => true,
+        IOException => true,
+        _ => false,
+    };
 
     /// <summary>Errors on the client's side of the forward: it left, cancelled, or sent or read its body badly.</summary>
     public static bool IsClientSide(ForwarderError error) => error is
