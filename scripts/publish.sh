@@ -7,7 +7,8 @@
 #
 # Framework-dependent by default (the target machine needs the ASP.NET Core 10 runtime:
 # apt-get install aspnetcore-runtime-10.0 from Microsoft's repository); --self-contained bundles
-# the runtime for one --runtime. Container images come from the same projects:
+# the runtime for one --runtime. A release for a --runtime is ReadyToRun-compiled (it starts serving
+# at speed sooner; BENCHMARKS.md, "Start-up"). Container images come from the same projects:
 #   dotnet publish services/EdgeGateway -c Release -t:PublishContainer -p:ContainerRegistry=...
 set -euo pipefail
 
