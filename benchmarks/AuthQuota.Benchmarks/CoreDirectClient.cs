@@ -1,10 +1,9 @@
-using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
 using AiCdn.CoreRelay;
-using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

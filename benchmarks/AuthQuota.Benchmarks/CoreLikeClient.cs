@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using AiCdn.Common;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
-using AiCdn.CoreRelay.Quota;
 
 namespace AiCdn.AuthQuota.Benchmarks;
 

@@ -3,14 +3,15 @@ using AiCdn.AuthQuota.Admin;
 using AiCdn.AuthQuota.Decisions;
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Keys.Redis;
-using AiCdn.AuthQuota.Quota;
-using AiCdn.AuthQuota.Quota.InMemory;
-using AiCdn.AuthQuota.Quota.Redis;
 using AiCdn.AuthQuota.Storage;
 using AiCdn.AuthQuota.Telemetry;
 using AiCdn.AuthQuota.Tenants;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
+using AiCdn.Quota;
+using AiCdn.Quota.InMemory;
+using AiCdn.Quota.Redis;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;

@@ -1,4 +1,4 @@
-using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota.Storage;
 
 namespace AiCdn.AuthQuota;
 

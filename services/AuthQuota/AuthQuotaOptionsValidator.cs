@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Keys.File;
-using AiCdn.AuthQuota.Quota;
-using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.AuthQuota;

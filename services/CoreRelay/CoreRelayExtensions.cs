@@ -1,4 +1,3 @@
-using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Hosting;
 using AiCdn.Common.Overload;
@@ -12,6 +11,7 @@ using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Resumable;
 using AiCdn.CoreRelay.Telemetry;
 using AiCdn.Forwarding;
+using AiCdn.Quota.Storage;
 using AiCdn.Tokens;
 using Microsoft.Extensions.Options;
 

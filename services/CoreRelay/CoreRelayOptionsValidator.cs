@@ -1,4 +1,3 @@
-using AiCdn.Common.Streams;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.CoreRelay;

@@ -5,7 +5,7 @@ using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
-using AiCdn.CoreRelay.Quota;
+using AiCdn.Quota.Keys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;

@@ -1,5 +1,5 @@
 using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -2,7 +2,6 @@ using AiCdn.Common.Security;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.AuthQuota.Tests;

@@ -1,5 +1,5 @@
-using AiCdn.AuthQuota.Decisions;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
+using AiCdn.Quota.Decisions;
 
 namespace AiCdn.AuthQuota.Tests;
 

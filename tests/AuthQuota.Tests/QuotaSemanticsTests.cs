@@ -18,12 +18,12 @@ public sealed class QuotaSemanticsTests(RedisFixture redis) : IClassFixture<Redi
     public async Task Reserve_CallerClockBehindTheStoredTime_BucketTimeNeverGoesBack(StoreKind store)
     {
         await using var cluster = await StartAsync(store);
-        var quota = cluster.Service<AiCdn.AuthQuota.Quota.IQuotaStore>();
-        var limits = new AiCdn.AuthQuota.Quota.KeyLimits(RequestsPerMinute: 60);
+        var quota = cluster.Service<AiCdn.Quota.IQuotaStore>();
+        var limits = new AiCdn.Quota.KeyLimits(RequestsPerMinute: 60);
         var t0 = QuotaCluster.Start;
         async Task<long> ReserveAtAsync(DateTimeOffset now) =>
-            (await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.AuthQuota.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None))
-                .Readings![AiCdn.AuthQuota.Quota.LimitScope.Key, AiCdn.AuthQuota.Quota.LimitKind.RequestsPerMinute].Used;
+            (await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None))
+                .Readings![AiCdn.Quota.LimitScope.Key, AiCdn.Quota.LimitKind.RequestsPerMinute].Used;
 
         Assert.Equal(1, await ReserveAtAsync(t0));
 
@@ -40,20 +40,20 @@ public sealed class QuotaSemanticsTests(RedisFixture redis) : IClassFixture<Redi
     public async Task Cancel_BeforeTheReservationLands_ItIsNeverMadeOrCharged(StoreKind store)
     {
         await using var cluster = await StartAsync(store);
-        var quota = cluster.Service<AiCdn.AuthQuota.Quota.IQuotaStore>();
-        var limits = new AiCdn.AuthQuota.Quota.KeyLimits(RequestsPerMinute: 60, TokensPerMinute: 10_000);
+        var quota = cluster.Service<AiCdn.Quota.IQuotaStore>();
+        var limits = new AiCdn.Quota.KeyLimits(RequestsPerMinute: 60, TokensPerMinute: 10_000);
         var now = QuotaCluster.Start;
         var id = Guid.NewGuid().ToString("N");
 
         // The caller gave up (its reserve timed out) before Redis ran the reserve; the reserve runs after.
         var cancelled = await quota.SettleAsync(new(id, 0, false, now, TimeSpan.FromMinutes(10), "default", s_keyId, Cancel: true), CancellationToken.None);
-        var late = await quota.ReserveAsync(new(id, "default", s_keyId, 500, false, limits, AiCdn.AuthQuota.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
-        var next = await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.AuthQuota.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var late = await quota.ReserveAsync(new(id, "default", s_keyId, 500, false, limits, AiCdn.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var next = await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
 
-        Assert.Equal(AiCdn.AuthQuota.Quota.SettleOutcome.Cancelled, cancelled);
-        Assert.Equal(AiCdn.AuthQuota.Quota.ReserveOutcome.Cancelled, late.Outcome);
-        Assert.Equal(1, next.Readings![AiCdn.AuthQuota.Quota.LimitScope.Key, AiCdn.AuthQuota.Quota.LimitKind.RequestsPerMinute].Used);
-        Assert.Equal(0, next.Readings![AiCdn.AuthQuota.Quota.LimitScope.Key, AiCdn.AuthQuota.Quota.LimitKind.TokensPerMinute].Used);
+        Assert.Equal(AiCdn.Quota.SettleOutcome.Cancelled, cancelled);
+        Assert.Equal(AiCdn.Quota.ReserveOutcome.Cancelled, late.Outcome);
+        Assert.Equal(1, next.Readings![AiCdn.Quota.LimitScope.Key, AiCdn.Quota.LimitKind.RequestsPerMinute].Used);
+        Assert.Equal(0, next.Readings![AiCdn.Quota.LimitScope.Key, AiCdn.Quota.LimitKind.TokensPerMinute].Used);
     }
 
     [Theory]
@@ -62,19 +62,19 @@ public sealed class QuotaSemanticsTests(RedisFixture redis) : IClassFixture<Redi
     public async Task Cancel_AfterTheReservationLanded_GivesItBack(StoreKind store)
     {
         await using var cluster = await StartAsync(store);
-        var quota = cluster.Service<AiCdn.AuthQuota.Quota.IQuotaStore>();
-        var limits = new AiCdn.AuthQuota.Quota.KeyLimits(RequestsPerMinute: 60, TokensPerMinute: 10_000);
+        var quota = cluster.Service<AiCdn.Quota.IQuotaStore>();
+        var limits = new AiCdn.Quota.KeyLimits(RequestsPerMinute: 60, TokensPerMinute: 10_000);
         var now = QuotaCluster.Start;
         var id = Guid.NewGuid().ToString("N");
 
-        var reserved = await quota.ReserveAsync(new(id, "default", s_keyId, 500, false, limits, AiCdn.AuthQuota.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var reserved = await quota.ReserveAsync(new(id, "default", s_keyId, 500, false, limits, AiCdn.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
         var cancelled = await quota.SettleAsync(new(id, 0, false, now, TimeSpan.FromMinutes(10), "default", s_keyId, Cancel: true), CancellationToken.None);
-        var next = await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.AuthQuota.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var next = await quota.ReserveAsync(new(Guid.NewGuid().ToString("N"), "default", s_keyId, 0, false, limits, AiCdn.Quota.KeyLimits.None, now, TimeSpan.FromMinutes(1)), CancellationToken.None);
 
-        Assert.Equal(AiCdn.AuthQuota.Quota.ReserveOutcome.Reserved, reserved.Outcome);
-        Assert.Equal(AiCdn.AuthQuota.Quota.SettleOutcome.Settled, cancelled);
-        Assert.Equal(1, next.Readings![AiCdn.AuthQuota.Quota.LimitScope.Key, AiCdn.AuthQuota.Quota.LimitKind.RequestsPerMinute].Used);
-        Assert.Equal(0, next.Readings![AiCdn.AuthQuota.Quota.LimitScope.Key, AiCdn.AuthQuota.Quota.LimitKind.TokensPerMinute].Used);
+        Assert.Equal(AiCdn.Quota.ReserveOutcome.Reserved, reserved.Outcome);
+        Assert.Equal(AiCdn.Quota.SettleOutcome.Settled, cancelled);
+        Assert.Equal(1, next.Readings![AiCdn.Quota.LimitScope.Key, AiCdn.Quota.LimitKind.RequestsPerMinute].Used);
+        Assert.Equal(0, next.Readings![AiCdn.Quota.LimitScope.Key, AiCdn.Quota.LimitKind.TokensPerMinute].Used);
     }
 
     [Theory]

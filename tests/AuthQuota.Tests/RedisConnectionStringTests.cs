@@ -1,5 +1,5 @@
 using System.Net;
-using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota.Storage;
 
 namespace AiCdn.AuthQuota.Tests;
 

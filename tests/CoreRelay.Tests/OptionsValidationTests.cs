@@ -1,4 +1,3 @@
-using AiCdn.CoreRelay;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

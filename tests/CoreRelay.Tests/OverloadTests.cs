@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Quota;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;

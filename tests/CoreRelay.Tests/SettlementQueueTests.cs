@@ -4,7 +4,6 @@ using System.Text.Json;
 using AiCdn.Common;
 using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Accounting;
-using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Quota;
 using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using AiCdn.Common;
 using AiCdn.Common.Quota;
-using AiCdn.CoreRelay.Admission;
 using AiCdn.CoreRelay.Quota;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,7 +4,6 @@ using AiCdn.Common.Errors;
 using AiCdn.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AiCdn.CoreRelay.Tests;
 

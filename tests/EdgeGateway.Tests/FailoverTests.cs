@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using AiCdn.Common.Routing;
-using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Telemetry;
 using AiCdn.EdgeGateway.Tests.Support;
 using AiCdn.Testing;
@@ -9,7 +8,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Yarp.ReverseProxy;
 
 namespace AiCdn.EdgeGateway.Tests;
 

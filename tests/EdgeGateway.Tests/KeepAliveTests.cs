@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Forwarding;
 using AiCdn.EdgeGateway.Forwarding;

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using AiCdn.AuthQuota.Decisions;
 using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
+using AiCdn.Quota;
+using AiCdn.Quota.Keys;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
-using AiCdn.AuthQuota.Decisions;
 using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Security;
+using AiCdn.Quota.Decisions;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 

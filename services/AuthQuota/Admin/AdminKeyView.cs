@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 
 namespace AiCdn.AuthQuota.Admin;
 

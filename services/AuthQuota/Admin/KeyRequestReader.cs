@@ -1,9 +1,10 @@
 using System.Text.Json;
 using System.Text.Unicode;
 using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Json;
+using AiCdn.Quota;
+using AiCdn.Quota.Keys;
 
 namespace AiCdn.AuthQuota.Admin;
 

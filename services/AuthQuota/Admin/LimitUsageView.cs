@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 
 namespace AiCdn.AuthQuota.Admin;
 

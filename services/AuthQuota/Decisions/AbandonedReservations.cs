@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using AiCdn.AuthQuota.Quota;
-using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.AuthQuota.Decisions;

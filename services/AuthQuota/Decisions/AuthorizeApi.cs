@@ -1,11 +1,13 @@
 using System.Text.Json;
-using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Quota;
 using AiCdn.AuthQuota.Storage;
 using AiCdn.Common;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
+using AiCdn.Quota;
+using AiCdn.Quota.Decisions;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Storage;
 
 namespace AiCdn.AuthQuota.Decisions;
 

@@ -1,11 +1,12 @@
 using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Quota;
-using AiCdn.AuthQuota.Quota.Redis;
-using AiCdn.AuthQuota.Storage;
 using AiCdn.AuthQuota.Telemetry;
 using AiCdn.AuthQuota.Tenants;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
+using AiCdn.Quota;
+using AiCdn.Quota.Decisions;
+using AiCdn.Quota.Redis;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.AuthQuota.Decisions;

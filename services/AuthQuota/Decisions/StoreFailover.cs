@@ -1,4 +1,4 @@
-using AiCdn.AuthQuota.Quota.InMemory;
+using AiCdn.Quota.InMemory;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.AuthQuota.Decisions;

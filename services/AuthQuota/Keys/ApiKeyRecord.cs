@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
+using AiCdn.Quota.Decisions;
 
 namespace AiCdn.AuthQuota.Keys;
 
@@ -25,7 +26,7 @@ public sealed record ApiKeyRecord(
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expiry && expiry <= now;
 
     /// <summary>Whether this key may use <paramref name="model"/> (see <see cref="Decisions.QuotaVerdicts.AllowsModel"/>).</summary>
-    public bool AllowsModel(string? model) => Decisions.QuotaVerdicts.AllowsModel(Models, model);
+    public bool AllowsModel(string? model) => QuotaVerdicts.AllowsModel(Models, model);
 
     /// <summary>What a key may show of itself: its prefix and last four characters (OpenAI shows keys the same way).</summary>
     public static string HintOf(string plainKey) =>

@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using AiCdn.AuthQuota.Keys.File;
 using AiCdn.AuthQuota.Keys.Redis;
-using AiCdn.AuthQuota.Storage;
 using AiCdn.AuthQuota.Tenants;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 
 namespace AiCdn.AuthQuota.Keys;
 

@@ -1,3 +1,5 @@
+using AiCdn.Quota.Storage;
+
 namespace AiCdn.AuthQuota.Storage;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using AiCdn.Quota.Storage;
+
 namespace AiCdn.AuthQuota.Storage;
 
 /// <summary>Says at start-up which store holds keys and limits, so an operator never has to guess.</summary>

@@ -1,3 +1,4 @@
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AiCdn.AuthQuota.Storage;

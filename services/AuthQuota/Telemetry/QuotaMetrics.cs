@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 
 namespace AiCdn.AuthQuota.Telemetry;
 
@@ -8,7 +8,7 @@ namespace AiCdn.AuthQuota.Telemetry;
 /// auth-quota's instruments (meter <c>AiCdn.AuthQuota</c>). Tags are bounded: limit and scope names,
 /// decision results, store operations, and tenants only from configuration (others are <c>other</c>).
 /// </summary>
-public sealed class QuotaMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserver
+public sealed class QuotaMetrics : AiCdn.Quota.Storage.IQuotaStoreObserver
 {
     public const string MeterName = "AiCdn.AuthQuota";
 

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.AuthQuota.Tenants;

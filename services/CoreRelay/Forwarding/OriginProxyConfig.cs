@@ -1,7 +1,6 @@
 using AiCdn.Forwarding.Health;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 
 namespace AiCdn.CoreRelay.Forwarding;

@@ -1,9 +1,8 @@
-using System.Net.Http.Json;
-using AiCdn.AuthQuota.Decisions;
 using AiCdn.Common;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
+using AiCdn.Quota.Decisions;
 
 namespace AiCdn.CoreRelay.Quota;
 

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
-using AiCdn.AuthQuota.Decisions;
-using AiCdn.AuthQuota.Keys.Redis;
-using AiCdn.AuthQuota.Quota;
-using AiCdn.AuthQuota.Quota.Redis;
-using AiCdn.AuthQuota.Storage;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Quota;
+using AiCdn.Quota.Decisions;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Redis;
+using AiCdn.Quota.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace AiCdn.CoreRelay.Telemetry;
 
 /// <summary>The core's instruments (meter <c>AiCdn.CoreRelay</c>), with the GenAI semantic-convention ones beside ours.</summary>
-public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserver
+public sealed class CoreRelayMetrics : AiCdn.Quota.Storage.IQuotaStoreObserver
 {
     public const string MeterName = "AiCdn.CoreRelay";
     private const string Service = "core-relay";
@@ -122,10 +122,10 @@ public sealed class CoreRelayMetrics : AiCdn.AuthQuota.Storage.IQuotaStoreObserv
     public void QuotaDecision(string result, string? tenant) =>
         _quotaDecisions.Add(1, new TagList { { "result", result }, { "tenant", _tenants.Label(tenant) }, { "decided_by", Service } });
 
-    public void QuotaRejection(AiCdn.AuthQuota.Quota.LimitKind kind, AiCdn.AuthQuota.Quota.LimitScope scope, string? tenant) =>
+    public void QuotaRejection(AiCdn.Quota.LimitKind kind, AiCdn.Quota.LimitScope scope, string? tenant) =>
         _quotaRejections.Add(1, new TagList
         {
-            { "limit", AiCdn.AuthQuota.Quota.LimitNames.Tag(kind) }, { "scope", AiCdn.AuthQuota.Quota.LimitNames.Tag(scope) }, { "tenant", _tenants.Label(tenant) },
+            { "limit", AiCdn.Quota.LimitNames.Tag(kind) }, { "scope", AiCdn.Quota.LimitNames.Tag(scope) }, { "tenant", _tenants.Label(tenant) },
         });
 
     public void QuotaSettlement(string result) =>

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Telemetry;

@@ -7,7 +7,6 @@ using System.Text.Json;
 using AiCdn.Common.Errors;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Protection;
-using AiCdn.EdgeGateway.Streaming;
 using AiCdn.EdgeGateway.Telemetry;
 
 namespace AiCdn.EdgeGateway.WebSockets;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AiCdn.AuthQuota.Decisions;
+namespace AiCdn.Quota.Decisions;
 
 /// <summary>Durations as OpenAI writes them in messages and reset headers: 250ms, 1.5s, 6m0s, 5h2m0s.</summary>
 public static class Durations

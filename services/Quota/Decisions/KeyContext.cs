@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AiCdn.AuthQuota.Quota;
 
-namespace AiCdn.AuthQuota.Decisions;
+namespace AiCdn.Quota.Decisions;
 
 /// <summary>core-relay → auth-quota: "give me what I need to decide for this key myself".</summary>
 public sealed record KeyContextRequest([property: JsonPropertyName("key_hash")] string KeyHash);

@@ -1,7 +1,6 @@
-using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
 
-namespace AiCdn.AuthQuota.Decisions;
+namespace AiCdn.Quota.Decisions;
 
 /// <summary>The OpenAI-style errors of auth-quota's decisions; each refusal has its own code.</summary>
 public static class QuotaErrors

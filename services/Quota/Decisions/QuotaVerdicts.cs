@@ -1,9 +1,8 @@
-using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using Microsoft.AspNetCore.Http;
 
-namespace AiCdn.AuthQuota.Decisions;
+namespace AiCdn.Quota.Decisions;
 
 /// <summary>
 /// What a decision answers, whoever makes it (auth-quota, or core-relay deciding against Redis

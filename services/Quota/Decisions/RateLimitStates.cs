@@ -1,7 +1,6 @@
-using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Quota;
 
-namespace AiCdn.AuthQuota.Decisions;
+namespace AiCdn.Quota.Decisions;
 
 /// <summary>
 /// Turns the eight readings into what OpenAI's <c>x-ratelimit-*</c> headers carry: for requests and

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AiCdn.AuthQuota.Keys;
+namespace AiCdn.Quota.Keys;
 
 /// <summary>
 /// What tenant names, key ids and reservation ids may contain. They become parts of Redis key names

@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Keys.Redis;
+namespace AiCdn.Quota.Keys;
 
 /// <summary>
 /// The Redis channel on which a key change is announced, published by the same Lua script that

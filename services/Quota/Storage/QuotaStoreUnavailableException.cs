@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Storage;
+namespace AiCdn.Quota.Storage;
 
 /// <summary>The shared store (Redis) could not answer: disconnected, timed out or refused the command.</summary>
 public sealed class QuotaStoreUnavailableException : Exception

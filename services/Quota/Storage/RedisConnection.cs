@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace AiCdn.AuthQuota.Storage;
+namespace AiCdn.Quota.Storage;
 
 /// <summary>
 /// The one Redis connection of this replica. It never throws at start-up and never gives up: with

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace AiCdn.AuthQuota.Storage;
+namespace AiCdn.Quota.Storage;
 
 /// <summary>
 /// Reads the connection string Aspire gives (<c>host:port[,password=...]</c>, StackExchange.Redis

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
 
-namespace AiCdn.AuthQuota.Storage;
+namespace AiCdn.Quota.Storage;
 
 /// <summary>
 /// A Lua script sent by its SHA-1 (EVALSHA), with the source sent (EVAL) only when Redis does not

@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Storage;
+namespace AiCdn.Quota.Storage;
 
 /// <summary>Bound from <c>AuthQuota:Redis</c>. The connection string itself is <c>ConnectionStrings:redis</c>.</summary>
 public sealed class RedisStoreOptions

@@ -1,4 +1,4 @@
-using AiCdn.AuthQuota.Quota;
+using AiCdn.Quota;
 
 namespace AiCdn.AuthQuota.Keys.File;
 

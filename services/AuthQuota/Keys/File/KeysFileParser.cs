@@ -1,6 +1,7 @@
 using System.Globalization;
-using AiCdn.AuthQuota.Quota;
 using AiCdn.Common.Security;
+using AiCdn.Quota;
+using AiCdn.Quota.Keys;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;

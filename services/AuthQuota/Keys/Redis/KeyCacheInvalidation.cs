@@ -1,4 +1,5 @@
-using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Storage;
 
 namespace AiCdn.AuthQuota.Keys.Redis;
 

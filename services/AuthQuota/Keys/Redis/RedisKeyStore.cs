@@ -1,5 +1,7 @@
 using System.Text.Json;
 using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Storage;
 using StackExchange.Redis;
 
 namespace AiCdn.AuthQuota.Keys.Redis;

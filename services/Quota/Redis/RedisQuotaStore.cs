@@ -1,9 +1,9 @@
 using System.Globalization;
-using AiCdn.AuthQuota.Keys;
-using AiCdn.AuthQuota.Storage;
+using AiCdn.Quota.Keys;
+using AiCdn.Quota.Storage;
 using StackExchange.Redis;
 
-namespace AiCdn.AuthQuota.Quota.Redis;
+namespace AiCdn.Quota.Redis;
 
 /// <summary>
 /// Quota counters in Redis, shared by every auth-quota replica and every core-relay deciding

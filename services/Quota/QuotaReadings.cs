@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>The eight readings of one reservation: four limits for the key, four for its tenant.</summary>
 public sealed class QuotaReadings

@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>Whose limit: the API key's own, or its tenant's (shared by all the tenant's keys).</summary>
 public enum LimitScope

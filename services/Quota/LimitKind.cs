@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>The four limits a key or a tenant can carry, in the order the stores report them.</summary>
 public enum LimitKind

@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 public enum SettleOutcome
 {

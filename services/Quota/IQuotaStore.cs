@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>
 /// Where quota counters live. Every method is one atomic step in the store (a Lua script in Redis,

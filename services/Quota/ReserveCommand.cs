@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>What to check and reserve in one atomic step.</summary>
 public sealed record ReserveCommand(

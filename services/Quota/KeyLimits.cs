@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>
 /// The limits of one API key or one tenant. A null member means "no such limit". Requests and

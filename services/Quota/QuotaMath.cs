@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>
 /// The arithmetic both stores share (the Lua scripts in <c>Quota/Redis</c> repeat it line for line,

@@ -1,3 +1,3 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 public sealed record ReserveResult(ReserveOutcome Outcome, QuotaReadings? Readings);

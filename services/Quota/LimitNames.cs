@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>Stable names of limits: metric tag values, JSON member names and the words in error messages.</summary>
 public static class LimitNames

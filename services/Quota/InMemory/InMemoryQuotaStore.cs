@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AiCdn.AuthQuota.Quota.InMemory;
+namespace AiCdn.Quota.InMemory;
 
 /// <summary>
 /// Quota counters in this process: exact for one auth-quota replica (and the per-replica fallback

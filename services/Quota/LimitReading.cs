@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>
 /// One limit as a store saw it: <see cref="Used"/> counts what the limit holds right now (after the

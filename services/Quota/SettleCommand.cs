@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Quota;
+namespace AiCdn.Quota;
 
 /// <summary>
 /// Replace a reservation's token estimate with <see cref="Tokens"/> actually used, or give the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace AiCdn.AuthQuota.Quota.Redis;
+namespace AiCdn.Quota.Redis;
 
 /// <summary>
 /// Names of the quota keys. All of a tenant's counters and reservations share the hash tag
