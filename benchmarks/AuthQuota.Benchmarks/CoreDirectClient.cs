@@ -12,7 +12,7 @@ namespace AiCdn.AuthQuota.Benchmarks;
 
 /// <summary>
 /// Decides as a core-relay with the quota store's address does: core-relay's own
-/// <see cref="AuthQuotaClient"/> with its <see cref="DirectQuota"/>, so a decision is the reserve
+/// <see cref="QuotaDecisions"/> with its <see cref="DirectQuota"/>, so a decision is the reserve
 /// script against Redis with the key's context from auth-quota (fetched and refreshed in the
 /// background exactly as in the core), and auth-quota is asked only while no context is at hand.
 /// A settlement names the decision's key and tenant as the core's does, unless
@@ -25,7 +25,7 @@ public sealed class CoreDirectClient : IDecisionClient
     private readonly ServiceProvider _services;
     private readonly RedisConnection _redis;
     private readonly HttpClient _http;
-    private readonly AuthQuotaClient _client;
+    private readonly QuotaDecisions _client;
     private readonly bool _routedSettle;
 
     public CoreDirectClient(Uri authQuota, string redis, bool routedSettle = true)
@@ -37,7 +37,7 @@ public sealed class CoreDirectClient : IDecisionClient
         _redis = new RedisConnection(redis, new RedisStoreOptions(), "benchmark-core", metrics, TimeProvider.System, NullLogger<RedisConnection>.Instance);
         var direct = new DirectQuota(_redis, options, metrics, TimeProvider.System, NullLogger<DirectQuota>.Instance);
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = authQuota };
-        _client = new AuthQuotaClient(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), TimeProvider.System, NullLogger<AuthQuotaClient>.Instance, direct);
+        _client = new QuotaDecisions(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), TimeProvider.System, NullLogger<QuotaDecisions>.Instance, direct);
     }
 
     public async Task<AuthorizeDecision> AuthorizeAsync(bool stream)

@@ -5,7 +5,7 @@ using AiCdn.Common.Security;
 
 namespace AiCdn.AuthQuota.Benchmarks;
 
-/// <summary>Calls auth-quota the way core-relay's AuthQuotaClient does: signed POSTs, source-generated JSON, pooled connections.</summary>
+/// <summary>Calls auth-quota the way core-relay's QuotaDecisions does: signed POSTs, source-generated JSON, pooled connections.</summary>
 public sealed class CoreLikeClient(Uri address) : IDecisionClient
 {
     private static readonly string s_keyHash = ApiKeyHash.Compute(AuthQuotaServer.ApiKey);

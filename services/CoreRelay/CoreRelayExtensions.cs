@@ -90,7 +90,7 @@ public static class CoreRelayExtensions
             builder.Services.AddSingleton<DirectQuota>();
         }
 
-        builder.Services.AddHttpClient<AuthQuotaClient>((sp, http) =>
+        builder.Services.AddHttpClient<QuotaDecisions>((sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<CoreRelayOptions>>().Value.AuthQuotaUrl);
                 http.Timeout = TimeSpan.FromSeconds(10);

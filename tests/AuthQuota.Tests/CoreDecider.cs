@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace AiCdn.AuthQuota.Tests;
 
 /// <summary>
-/// What a core-relay with the quota store's address decides with: its own <see cref="AuthQuotaClient"/>
+/// What a core-relay with the quota store's address decides with: its own <see cref="QuotaDecisions"/>
 /// and <see cref="DirectQuota"/>, composed as CoreRelayExtensions composes them, on the cluster's clock.
 /// </summary>
 public sealed class CoreDecider : IAsyncDisposable
@@ -34,7 +34,7 @@ public sealed class CoreDecider : IAsyncDisposable
         _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, ClientName, metrics, time, NullLogger<RedisConnection>.Instance);
         Direct = new DirectQuota(_redis, options, metrics, time, NullLogger<DirectQuota>.Instance);
         _http = new HttpClient(new CallCounter(this) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
-        Client = new AuthQuotaClient(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), time, NullLogger<AuthQuotaClient>.Instance, Direct);
+        Client = new QuotaDecisions(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), time, NullLogger<QuotaDecisions>.Instance, Direct);
     }
 
     public DirectQuota Direct { get; }
@@ -42,7 +42,7 @@ public sealed class CoreDecider : IAsyncDisposable
     /// <summary>This core's link to Redis (to watch or break it in tests).</summary>
     public RedisConnection Redis => _redis;
 
-    public AuthQuotaClient Client { get; }
+    public QuotaDecisions Client { get; }
 
     /// <summary>The decisions this core made against Redis itself (auth-quota's are counted there).</summary>
     public MetricCollector<long> Decisions { get; }

@@ -20,7 +20,7 @@ public sealed class OverloadTests
             CoreServices = services =>
             {
                 overload.AddTo(services);
-                services.AddHttpClient<AuthQuotaClient>().AddHttpMessageHandler(() => new Recorder(quotaCalls));
+                services.AddHttpClient<QuotaDecisions>().AddHttpMessageHandler(() => new Recorder(quotaCalls));
             },
         });
         using var client = chain.CreateEdgeClient();
@@ -48,7 +48,7 @@ public sealed class OverloadTests
         await using var chain = await Chain.StartAsync(new ChainSettings
         {
             Core = { ["CoreRelay:MaxPendingDecisions"] = "1" },
-            CoreServices = services => services.AddHttpClient<AuthQuotaClient>().AddHttpMessageHandler(() => held),
+            CoreServices = services => services.AddHttpClient<QuotaDecisions>().AddHttpMessageHandler(() => held),
         });
         using var client = chain.CreateEdgeClient();
 

@@ -71,7 +71,7 @@ public sealed class SettlementQueueTests
         public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
         public void AddTo(IServiceCollection services) =>
-            services.AddHttpClient<AuthQuotaClient>().AddHttpMessageHandler(() => new Handler(this));
+            services.AddHttpClient<QuotaDecisions>().AddHttpMessageHandler(() => new Handler(this));
 
         private bool IsFailing(string reservationId)
         {

@@ -15,7 +15,7 @@ public sealed class SettlementRecorder
     public IReadOnlyList<SettleRequest> Settled => _settled.ToArray();
 
     public void AddTo(IServiceCollection services) =>
-        services.AddHttpClient<AuthQuotaClient>().AddHttpMessageHandler(() => new Handler(this));
+        services.AddHttpClient<QuotaDecisions>().AddHttpMessageHandler(() => new Handler(this));
 
     public async Task<SettleRequest> WaitForCountAsync(int count)
     {

@@ -22,7 +22,7 @@ internal sealed class SettlementCounter
         _attempts.Where(pair => pair.Value.Distinct().Count() > 1).Select(pair => pair.Key).ToArray();
 
     public void AddTo(IServiceCollection services) =>
-        services.AddHttpClient<AuthQuotaClient>().AddHttpMessageHandler(() => new Handler(this));
+        services.AddHttpClient<QuotaDecisions>().AddHttpMessageHandler(() => new Handler(this));
 
     private sealed class Handler(SettlementCounter counter) : DelegatingHandler
     {

@@ -11,7 +11,7 @@ namespace AiCdn.CoreRelay.Accounting;
 /// interval, so there is no timer per stream.
 /// </summary>
 public sealed partial class LeaseRenewer(
-    AuthQuotaClient authQuota,
+    QuotaDecisions quota,
     TimeProvider time,
     IOptions<CoreRelayOptions> options,
     ILogger<LeaseRenewer> logger) : BackgroundService
@@ -51,7 +51,7 @@ public sealed partial class LeaseRenewer(
                 continue;
             }
 
-            var result = await authQuota.RenewAsync(reservationId, cancellationToken);
+            var result = await quota.RenewAsync(reservationId, cancellationToken);
             if (result is RenewResult.Renewed)
             {
                 _active.TryUpdate(reservationId, now, renewedAt);

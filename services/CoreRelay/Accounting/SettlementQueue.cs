@@ -25,7 +25,7 @@ public sealed partial class SettlementQueue : BackgroundService
     /// <summary>auth-quota's default reservation TTL: past it the reservation has expired anyway.</summary>
     private static readonly TimeSpan s_keepTrying = TimeSpan.FromMinutes(10);
 
-    private readonly AuthQuotaClient _authQuota;
+    private readonly QuotaDecisions _quota;
     private readonly CoreRelayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<SettlementQueue> _logger;
@@ -38,9 +38,9 @@ public sealed partial class SettlementQueue : BackgroundService
     private int _pending;
     private int _stopped;
 
-    public SettlementQueue(AuthQuotaClient authQuota, CoreRelayMetrics metrics, TimeProvider time, ILogger<SettlementQueue> logger)
+    public SettlementQueue(QuotaDecisions quota, CoreRelayMetrics metrics, TimeProvider time, ILogger<SettlementQueue> logger)
     {
-        _authQuota = authQuota;
+        _quota = quota;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -127,7 +127,7 @@ public sealed partial class SettlementQueue : BackgroundService
         try
         {
             using var activity = CoreRelayActivities.Source.StartActivity("settle", ActivityKind.Internal, settlement.Parent);
-            settled = await _authQuota.SettleAsync(settlement.Request, token);
+            settled = await _quota.SettleAsync(settlement.Request, token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

@@ -23,7 +23,7 @@ namespace AiCdn.CoreRelay.Admission;
 public sealed class AuthorizationMiddleware(
     RequestDelegate next,
     TokenCounter tokens,
-    AuthQuotaClient authQuota,
+    QuotaDecisions quota,
     DecisionSlots decisions,
     LeaseRenewer leases,
     SettlementQueue settlements,
@@ -69,7 +69,7 @@ public sealed class AuthorizationMiddleware(
                 return;
             }
 
-            decision = await authQuota.AuthorizeAsync(
+            decision = await quota.AuthorizeAsync(
                 new AuthorizeRequest(inspected.KeyHash, summary.Model, estimate, summary.Stream, attempt?.ToString() ?? Guid.NewGuid().ToString("N")),
                 context.RequestAborted);
         }
@@ -81,7 +81,7 @@ public sealed class AuthorizationMiddleware(
         {
             // No answer is not "no": a reserve that timed out may still land in Redis. Cancel it, so
             // it is never charged (a reservation not made yet never will be).
-            var (keyId, tenant) = decision.KeyId is not null ? (decision.KeyId, decision.Tenant) : authQuota.KnownKey(inspected.KeyHash);
+            var (keyId, tenant) = decision.KeyId is not null ? (decision.KeyId, decision.Tenant) : quota.KnownKey(inspected.KeyHash);
             settlements.Enqueue(new SettleRequest(decision.ReservationId, 0, 0, Forwarded: false, SettlementOutcomes.Abandoned, keyId, tenant, Cancel: true));
         }
 
@@ -138,11 +138,11 @@ public sealed class AuthorizationMiddleware(
     /// </summary>
     private async Task CancelEarlierAttemptsAsync(CoreAttempt attempt, string keyHash)
     {
-        var (keyId, tenant) = authQuota.KnownKey(keyHash);
+        var (keyId, tenant) = quota.KnownKey(keyHash);
         for (var number = 1; number < attempt.Number; number++)
         {
             var cancel = new SettleRequest(attempt.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, keyId, tenant, Cancel: true);
-            if (!await authQuota.SettleAsync(cancel, CancellationToken.None))
+            if (!await quota.SettleAsync(cancel, CancellationToken.None))
             {
                 settlements.Enqueue(cancel);
             }

@@ -23,7 +23,7 @@ namespace AiCdn.CoreRelay.Admission;
 /// </summary>
 public sealed class RequestInspectionMiddleware(
     RequestDelegate next,
-    AuthQuotaClient authQuota,
+    QuotaDecisions quota,
     StreamResumer resumer,
     AdmissionRejections rejections,
     IOptionsMonitor<CoreRelayOptions> options)
@@ -70,7 +70,7 @@ public sealed class RequestInspectionMiddleware(
             }
 
             context.Response.RegisterForDispose(body);
-            if (body.Length > settings.KeyCheckAboveBodyBytes && await authQuota.CheckKeyAsync(keyHash, context.RequestAborted) is { } refusal)
+            if (body.Length > settings.KeyCheckAboveBodyBytes && await quota.CheckKeyAsync(keyHash, context.RequestAborted) is { } refusal)
             {
                 var retryAfter = refusal.RetryAfterMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
                 await rejections.RejectAsync(context, new OpenAiErrorResult(refusal.Status, refusal.Error ?? OpenAiErrors.InvalidApiKey().Error, retryAfter));

@@ -7,11 +7,11 @@ using AiCdn.Quota.Decisions;
 namespace AiCdn.CoreRelay.Quota;
 
 /// <summary>
-/// Quota decisions for the core: made against Redis directly (<see cref="DirectQuota"/>) when a key's
-/// context is at hand, otherwise by auth-quota's signed internal API. Failures become a 503
-/// decision, never an exception.
+/// The core's quota decisions (authorize, settle, renew, key checks): made here against Redis
+/// (<see cref="DirectQuota"/>) when a key's context is at hand, otherwise asked of auth-quota's
+/// signed internal API. Failures become a 503 decision, never an exception.
 /// </summary>
-public sealed partial class AuthQuotaClient(HttpClient http, ClusterSignature signature, TimeProvider time, ILogger<AuthQuotaClient> logger, DirectQuota? direct = null)
+public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature signature, TimeProvider time, ILogger<QuotaDecisions> logger, DirectQuota? direct = null)
 {
     public async Task<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
