@@ -50,14 +50,7 @@ public static class AuthQuotaExtensions
         // Shared limits need Redis; without a connection string this replica keeps them in memory.
         if (builder.Configuration.GetConnectionString(RedisConnectionName) is { Length: > 0 } connectionString)
         {
-            builder.Services.AddSingleton(sp => new RedisConnection(
-                connectionString,
-                sp.GetRequiredService<IOptions<AuthQuotaOptions>>().Value.Redis,
-                "auth-quota",
-                sp.GetRequiredService<QuotaMetrics>(),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<RedisConnection>>()));
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            builder.Services.AddQuotaStoreConnection<QuotaMetrics>(connectionString, "auth-quota", sp => sp.GetRequiredService<IOptions<AuthQuotaOptions>>().Value.Redis);
             builder.Services.AddSingleton<IKeyStore, RedisKeyStore>();
             builder.Services.AddHostedService<KeyCacheInvalidation>();
             builder.Services.AddSingleton(sp => new RedisQuotaStore(sp.GetRequiredService<RedisConnection>()));

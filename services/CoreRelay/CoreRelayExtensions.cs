@@ -83,10 +83,7 @@ public static class CoreRelayExtensions
         // With the quota store's address, decisions are made against Redis here (see DirectQuota).
         if (options.DirectQuota && builder.Configuration.GetConnectionString("redis") is { Length: > 0 } redis)
         {
-            builder.Services.AddSingleton(sp => new RedisConnection(
-                redis, new RedisStoreOptions(), "core-relay", sp.GetRequiredService<CoreRelayMetrics>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisConnection>>()));
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            builder.Services.AddQuotaStoreConnection<CoreRelayMetrics>(redis, "core-relay", _ => new RedisStoreOptions());
             builder.Services.AddSingleton<DirectQuota>();
         }
 
