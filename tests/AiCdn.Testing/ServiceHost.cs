@@ -15,6 +15,8 @@ namespace AiCdn.Testing;
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
+    private int _disposed;
+
     private ServiceHost(WebApplication app, Uri address)
     {
         App = app;
@@ -51,8 +53,14 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
 
+    /// <summary>Stops the host; a second call (a test that stopped a host its chain also owns) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {

@@ -89,7 +89,7 @@ public sealed class CoreHealthTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        await using var second = await ExtraHosts.StartCoreAsync(chain, new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" });
+        await using var second = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" });
         await Wait.UntilAsync(async () =>
         {
             using var health = await management.GetAsync("/health", Timeouts.Token());
@@ -137,7 +137,7 @@ public sealed class CoreHealthTests
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
 
         // It starts, still marked down; then the first core dies.
-        await using var second = await ExtraHosts.StartCoreAsync(chain, new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" });
+        await using var second = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" });
         await chain.Core.DisposeAsync();
         for (var i = 0; i < 10; i++)
         {

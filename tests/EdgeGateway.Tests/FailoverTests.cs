@@ -29,7 +29,7 @@ public sealed class FailoverTests
                 ["Edge:CoreHealthInterval"] = "00:05:00",
             },
             core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{first}" });
-        var secondCore = await ExtraHosts.StartCoreAsync(chain, new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
+        var secondCore = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
         var secondStopped = false;
         try
         {
@@ -86,7 +86,7 @@ public sealed class FailoverTests
             },
             coreServices: dying.Install(),
             core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{first}" });
-        await using var secondCore = await ExtraHosts.StartCoreAsync(chain, new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
+        await using var secondCore = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
         using var client = chain.CreateEdgeClient();
 
         var requests = 0;

@@ -1,37 +1,12 @@
 using AiCdn.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AiCdn.EdgeGateway.Tests.Support;
 
-/// <summary>Services a test adds beside a <see cref="Chain"/>: a second core, an origin with a WebSocket echo.</summary>
+/// <summary>Services a test adds beside a <see cref="Chain"/>: an origin with a WebSocket echo (a second core is <see cref="Chain.AddCoreAsync"/>).</summary>
 public static class ExtraHosts
 {
-    /// <summary>Another core relay behind the chain's mock and auth-quota, composed like the chain's own.</summary>
-    public static Task<ServiceHost> StartCoreAsync(Chain chain, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
-    {
-        var configuration = new Dictionary<string, string?>
-        {
-            ["Cluster:Secret"] = Chain.ClusterSecret,
-            ["CoreRelay:Origins"] = chain.Mock.Address.ToString().TrimEnd('/'),
-            ["CoreRelay:AuthQuotaUrl"] = chain.AuthQuota.Address.ToString().TrimEnd('/'),
-            ["CoreRelay:ForwardRequestHeaders"] = Chain.ForwardRequestHeaders,
-            ["CoreRelay:Overload:QueueDelayTarget"] = "0",
-        };
-        foreach (var (key, value) in settings)
-        {
-            configuration[key] = value;
-        }
-
-        return ServiceHost.StartAsync(
-            b => { b.AddServiceDefaults(); b.AddCoreRelay(); },
-            a => { a.MapDefaultEndpoints(); a.MapCoreRelay(); },
-            configuration,
-            services);
-    }
-
     /// <summary>An origin whose <c>/v1/realtime</c> echoes every WebSocket message back, prefixed with "echo: ".</summary>
     public static Task<ServiceHost> StartEchoOriginAsync() =>
         ServiceHost.StartAsync(
