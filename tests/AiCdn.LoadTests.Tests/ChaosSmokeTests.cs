@@ -1,4 +1,5 @@
 using AiCdn.LoadTool.Chaos;
+using AiCdn.Testing;
 using Xunit.Abstractions;
 
 namespace AiCdn.LoadTests.Tests;
@@ -53,12 +54,6 @@ public sealed class ChaosSmokeTests(ITestOutputHelper output)
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testBin.Name;
         var configuration = testBin.Parent!.Name;
-        var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "AiCdn.sln")))
-        {
-            root = root.Parent;
-        }
-
-        return Path.Combine(root!.FullName, "services", service, "bin", configuration, framework, $"{service}.dll");
+        return Path.Combine(Repository.Root, "services", service, "bin", configuration, framework, $"{service}.dll");
     }
 }

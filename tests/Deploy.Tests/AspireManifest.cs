@@ -15,9 +15,9 @@ public static class AspireManifest
         var output = Path.Combine(outputDirectory, "aspire-manifest.json");
         var result = await Processes.RunAsync(
             "dotnet",
-            ["exec", Repository.AppHostPath, "--publisher", "manifest", "--output-path", output, "--AiCdn:QuotaStore=container"],
+            ["exec", DeployPaths.AppHostPath, "--publisher", "manifest", "--output-path", output, "--AiCdn:QuotaStore=container"],
             TimeSpan.FromMinutes(3),
-            workingDirectory: Path.GetDirectoryName(Repository.AppHostPath),
+            workingDirectory: Path.GetDirectoryName(DeployPaths.AppHostPath),
             environment: new Dictionary<string, string?>
             {
                 ["LLM_SOURCE_HOST"] = null,

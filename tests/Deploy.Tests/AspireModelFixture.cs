@@ -18,7 +18,7 @@ public sealed class AspireModelFixture : IAsyncLifetime
         Resources = AspireManifest.Read(ManifestPath);
         if (Kustomize.UnavailableReason is null)
         {
-            Dev = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "dev"));
+            Dev = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", "dev"));
         }
     }
 

@@ -1,5 +1,3 @@
-using AiCdn.Testing;
-
 namespace AiCdn.Deploy.Tests;
 
 /// <summary>

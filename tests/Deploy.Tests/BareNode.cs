@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using AiCdn.Testing;
 
 namespace AiCdn.Deploy.Tests;
 

@@ -36,7 +36,7 @@ public sealed class ContainerSettingsTests
             .Select(p => int.Parse(p.GetProperty("Identity").GetString()!, System.Globalization.CultureInfo.InvariantCulture))
             .ToHashSet();
 
-        var dev = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "dev"));
+        var dev = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", "dev"));
         var deployment = dev.Find("Deployment", service);
         Assert.NotNull(deployment);
         Assert.Equal(properties.GetProperty("ContainerUser").GetString(), Node.Text(deployment.At("spec", "template", "spec"), "securityContext", "runAsUser"));

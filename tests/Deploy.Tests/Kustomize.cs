@@ -23,7 +23,7 @@ public static partial class Kustomize
     }
 
     public static IEnumerable<string> Overlays =>
-        Directory.GetDirectories(Path.Combine(Repository.K8s, "overlays")).Select(Path.GetFileName).Order()!;
+        Directory.GetDirectories(Path.Combine(DeployPaths.K8s, "overlays")).Select(Path.GetFileName).Order()!;
 
     private static string? FindProblem()
     {

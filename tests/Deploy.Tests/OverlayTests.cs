@@ -15,7 +15,7 @@ public sealed class OverlayTests
     [MemberData(nameof(Overlays))]
     public async Task Kustomize_Overlay_RendersHardenedWorkloads(string overlay)
     {
-        var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", overlay));
+        var objects = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", overlay));
         var deployments = objects.Where(o => o.Kind == "Deployment").ToList();
         Assert.NotEmpty(deployments);
 
@@ -109,7 +109,7 @@ public sealed class OverlayTests
     [MemberData(nameof(Overlays))]
     public async Task Kustomize_Overlay_GracePeriodOutlastsTheEdgeDrain(string overlay)
     {
-        var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", overlay));
+        var objects = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", overlay));
         var edge = objects.Find("Deployment", "edge-gateway");
         var core = objects.Find("Deployment", "core-relay");
         var edgeGrace = edge is null ? 0 : Node.Number(edge.At("spec", "template", "spec"), "terminationGracePeriodSeconds") ?? 30;
@@ -131,7 +131,7 @@ public sealed class OverlayTests
     [KustomizeFact]
     public async Task Kustomize_CoreOverlay_RedisKeepsItsDataOnAVolumeAndNeverEvicts()
     {
-        var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "core"));
+        var objects = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", "core"));
         var redis = objects.Find("Deployment", "redis");
         Assert.NotNull(redis);
 
@@ -148,7 +148,7 @@ public sealed class OverlayTests
     [KustomizeFact]
     public async Task Kustomize_DevOverlay_OnlyEdgesReachTheCore()
     {
-        var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", "dev"));
+        var objects = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", "dev"));
         var policy = objects.Find("NetworkPolicy", "core-relay");
         Assert.NotNull(policy);
         var sources = Node.List(policy.At("spec", "ingress"))
@@ -167,7 +167,7 @@ public sealed class OverlayTests
         var directory = Directory.CreateTempSubdirectory("aicdn-kustomize-").FullName;
         try
         {
-            string Relative(params string[] parts) => Path.GetRelativePath(directory, Path.Combine([Repository.K8s, .. parts]));
+            string Relative(params string[] parts) => Path.GetRelativePath(directory, Path.Combine([DeployPaths.K8s, .. parts]));
             await File.WriteAllTextAsync(Path.Combine(directory, "kustomization.yaml"), $"""
                 apiVersion: kustomize.config.k8s.io/v1beta1
                 kind: Kustomization
@@ -208,7 +208,7 @@ public sealed class OverlayTests
     [KustomizeFact]
     public async Task Kustomize_EveryOverlay_ReferencesOnlySecretsTheTemplatesDefine()
     {
-        var templates = Directory.GetFiles(Path.Combine(Repository.K8s, "secrets"), "*.yaml")
+        var templates = Directory.GetFiles(Path.Combine(DeployPaths.K8s, "secrets"), "*.yaml")
             .SelectMany(file => KubeObject.ParseAll(File.ReadAllText(file)))
             .ToList();
         Assert.All(templates, t => Assert.Equal("Secret", t.Kind));
@@ -218,7 +218,7 @@ public sealed class OverlayTests
         var problems = new List<string>();
         foreach (var overlay in Kustomize.Overlays)
         {
-            var objects = await Kustomize.RenderAsync(Path.Combine(Repository.K8s, "overlays", overlay));
+            var objects = await Kustomize.RenderAsync(Path.Combine(DeployPaths.K8s, "overlays", overlay));
             foreach (var deployment in objects.Where(o => o.Kind == "Deployment"))
             {
                 foreach (var entry in Node.List(deployment.Container.GetValueOrDefault("env")))

@@ -7,7 +7,7 @@ namespace AiCdn.Deploy.Tests;
 public sealed class ShellScriptTests
 {
     public static TheoryData<string> Scripts() => new(
-        Directory.GetFiles(Repository.Scripts, "*.sh", SearchOption.AllDirectories)
+        Directory.GetFiles(DeployPaths.Scripts, "*.sh", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(Repository.Root, path))
             .Order());
 
@@ -16,7 +16,7 @@ public sealed class ShellScriptTests
     {
         Assert.Equal(
             ["scripts/deploy.sh", "scripts/lib/aicdn.sh", "scripts/manage.sh", "scripts/publish.sh"],
-            Directory.GetFiles(Repository.Scripts, "*.sh", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(Repository.Root, p)).Order());
+            Directory.GetFiles(DeployPaths.Scripts, "*.sh", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(Repository.Root, p)).Order());
     }
 
     [Theory]

@@ -12,16 +12,16 @@ public sealed class AlertRulesTests
     [Fact]
     public async Task CheckRules_AlertFile_IsValid()
     {
-        var result = await Promtool.RunAsync(Repository.Root, "check", "rules", Repository.AlertRules);
+        var result = await Promtool.RunAsync(Repository.Root, "check", "rules", ObservabilityFiles.AlertRules);
 
         Assert.True(result.ExitCode == 0, $"promtool check rules failed, {result}");
-        Assert.Contains($"SUCCESS: {RuleFiles.Alerts(Repository.AlertRules).Count} rules found", result.Output);
+        Assert.Contains($"SUCCESS: {RuleFiles.Alerts(ObservabilityFiles.AlertRules).Count} rules found", result.Output);
     }
 
     [Fact]
     public async Task TestRules_UnitTests_AllPass()
     {
-        var result = await Promtool.RunAsync(Path.GetDirectoryName(Repository.AlertRuleTests)!, "test", "rules", Repository.AlertRuleTests);
+        var result = await Promtool.RunAsync(Path.GetDirectoryName(ObservabilityFiles.AlertRuleTests)!, "test", "rules", ObservabilityFiles.AlertRuleTests);
 
         Assert.True(result.ExitCode == 0, $"promtool test rules failed, {result}");
         Assert.Contains("SUCCESS", result.Output);
@@ -30,8 +30,8 @@ public sealed class AlertRulesTests
     [Fact]
     public void UnitTests_EveryAlert_HasAFiringAndASilentCase()
     {
-        var alerts = RuleFiles.Alerts(Repository.AlertRules).Select(a => a.Name).ToList();
-        var cases = RuleFiles.TestCases(Repository.AlertRuleTests);
+        var alerts = RuleFiles.Alerts(ObservabilityFiles.AlertRules).Select(a => a.Name).ToList();
+        var cases = RuleFiles.TestCases(ObservabilityFiles.AlertRuleTests);
 
         Assert.NotEmpty(alerts);
         Assert.Equal(alerts.Count, alerts.Distinct().Count());
@@ -49,7 +49,7 @@ public sealed class AlertRulesTests
     {
         // The gost deployment's alerts: connections > 80,000; p99 latency > 100 ms; error rate
         // > 1 %; CPU or memory > 80 %. Their thresholds are pinned by the promtool tests.
-        var alerts = RuleFiles.Alerts(Repository.AlertRules).ToDictionary(a => a.Name, a => a.Expression);
+        var alerts = RuleFiles.Alerts(ObservabilityFiles.AlertRules).ToDictionary(a => a.Name, a => a.Expression);
 
         Assert.Contains("> 80000", alerts["AiCdnHighConnections"]);
         Assert.Contains("> 0.1", alerts["AiCdnRelayLatencyP99High"]);
@@ -65,9 +65,9 @@ public sealed class AlertRulesTests
     [Fact]
     public async Task CheckConfig_ScrapeConfig_IsValidAndLoadsTheRules()
     {
-        var result = await Promtool.RunAsync(Repository.Root, "check", "config", Repository.ScrapeConfig);
+        var result = await Promtool.RunAsync(Repository.Root, "check", "config", ObservabilityFiles.ScrapeConfig);
 
         Assert.True(result.ExitCode == 0, $"promtool check config failed, {result}");
-        Assert.Contains($"SUCCESS: {RuleFiles.Alerts(Repository.AlertRules).Count} rules found", result.Output);
+        Assert.Contains($"SUCCESS: {RuleFiles.Alerts(ObservabilityFiles.AlertRules).Count} rules found", result.Output);
     }
 }

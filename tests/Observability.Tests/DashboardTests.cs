@@ -84,7 +84,7 @@ public sealed class DashboardTests
             })
             .ToHashSet(StringComparer.Ordinal);
 
-        foreach (var alert in RuleFiles.Alerts(Repository.AlertRules))
+        foreach (var alert in RuleFiles.Alerts(ObservabilityFiles.AlertRules))
         {
             foreach (var metric in PromQl.MetricNames(alert.Expression))
             {

@@ -1,6 +1,5 @@
 using System.Net;
 using AiCdn.Observability.Tests.Support;
-using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;

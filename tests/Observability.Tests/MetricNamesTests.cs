@@ -1,5 +1,4 @@
 using AiCdn.Observability.Tests.Support;
-using AiCdn.Testing;
 
 namespace AiCdn.Observability.Tests;
 
@@ -29,7 +28,7 @@ public sealed class MetricNamesTests
 
     private static List<(string Metric, string Where)> Queried()
     {
-        var queried = RuleFiles.Alerts(Repository.AlertRules)
+        var queried = RuleFiles.Alerts(ObservabilityFiles.AlertRules)
             .SelectMany(a => PromQl.MetricNames(a.Expression).Select(m => (m, $"alert {a.Name}")))
             .ToList();
         foreach (var file in Dashboard.Files())

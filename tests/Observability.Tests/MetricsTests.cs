@@ -1,6 +1,5 @@
 using System.Net;
 using AiCdn.Observability.Tests.Support;
-using AiCdn.Testing;
 
 namespace AiCdn.Observability.Tests;
 

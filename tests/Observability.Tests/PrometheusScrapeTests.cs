@@ -1,5 +1,4 @@
 using AiCdn.Observability.Tests.Support;
-using AiCdn.Testing;
 
 namespace AiCdn.Observability.Tests;
 
@@ -25,7 +24,7 @@ public sealed class PrometheusScrapeTests
             ["core-relay"] = chain.Chain.Core.Address,
             ["auth-quota"] = chain.Chain.AuthQuota.Address,
             ["llm-mock"] = chain.Chain.Mock.Address,
-        }, Repository.AlertRules);
+        }, ObservabilityFiles.AlertRules);
 
         var jobs = new[] { "edge-gateway", "core-relay", "auth-quota", "llm-mock" };
         try
@@ -47,7 +46,7 @@ public sealed class PrometheusScrapeTests
             await Wait.UntilAsync(async () => (await prometheus.RulesAsync()).All(r => r.Health != "unknown"),
                 TimeSpan.FromSeconds(30), "every alert rule evaluated once");
             var rules = await prometheus.RulesAsync();
-            Assert.Equal(RuleFiles.Alerts(Repository.AlertRules).Count, rules.Count);
+            Assert.Equal(RuleFiles.Alerts(ObservabilityFiles.AlertRules).Count, rules.Count);
             Assert.All(rules, r => Assert.True(r.Health == "ok", $"{r.Name}: {r.Health} {r.Error}"));
         }
         catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)

@@ -6,7 +6,7 @@ namespace AiCdn.Observability.Tests.Support;
 internal static class Dashboard
 {
     public static IReadOnlyList<string> Files() =>
-        Directory.GetFiles(Repository.GrafanaDirectory, "*.json").Order(StringComparer.Ordinal).ToList();
+        Directory.GetFiles(ObservabilityFiles.GrafanaDirectory, "*.json").Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Every panel's queries, by panel title.</summary>
     public static IReadOnlyList<(string Panel, string Expression)> Queries(JsonElement dashboard) =>

@@ -1,5 +1,3 @@
-using AiCdn.Testing;
-
 namespace AiCdn.Observability.Tests.Support;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using AiCdn.Testing;
 
 namespace AiCdn.Observability.Tests.Support;
 

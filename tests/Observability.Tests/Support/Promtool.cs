@@ -8,5 +8,5 @@ internal static class Promtool
     public static string Path { get; } = File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
 
     public static Task<ProcessResult> RunAsync(string workingDirectory, params string[] arguments) =>
-        Tool.RunAsync(Path, arguments, workingDirectory, s_timeout);
+        Processes.RunAsync(Path, arguments, s_timeout, workingDirectory);
 }

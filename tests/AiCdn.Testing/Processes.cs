@@ -1,9 +1,10 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Testing;
 
-/// <summary>Runs the tools the deployment is made with (kubectl, shellcheck, bash, dotnet) and collects their output.</summary>
+/// <summary>Runs a command-line tool the tests check the repository with (kubectl, shellcheck, bash, dotnet, promtool) to completion and keeps what it printed.</summary>
 public static class Processes
 {
     public static async Task<ProcessResult> RunAsync(
@@ -37,7 +38,17 @@ public static class Processes
             }
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start.");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"'{fileName}' could not be started ({e.Message}). .ci/run installs the Debian packages the tests use.", e);
+        }
+
+        using var started = process;
         var output = new StringBuilder();
         var error = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
