@@ -102,6 +102,68 @@ public sealed class FailoverTests
         Assert.Contains(seenBySecond.Requests, r => r.Headers.GetValueOrDefault(CoreAttempt.Header) == lost.Value.NameOf(2));
     }
 
+    [Fact]
+    public async Task CoreResetsTheRequestsStream_ItIsNotTriedElsewhere()
+    {
+        var first = FreePort.Next();
+        var second = FreePort.Next();
+        var seenBySecond = new CoreObserver();
+        var refusing = new RefusingCore();
+        await using var chain = await EdgeChains.StartAsync(
+            new()
+            {
+                ["Edge:CoreNodes"] = $"http://127.0.0.1:{first},http://127.0.0.1:{second}",
+                ["Edge:CoreTransport"] = "h2c",
+                ["Edge:CoreHealthInterval"] = "00:05:00",
+            },
+            coreServices: refusing.Install(),
+            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{first}" });
+        await using var secondCore = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{second}" }, seenBySecond.Install());
+        using var client = chain.CreateEdgeClient();
+
+        // A live core that resets a request's HTTP/2 stream refused that request (a client's request
+        // can cause that): it is answered with an error, not sent to every core in turn.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 60 && refusing.Refused == 0; i++)
+        {
+            statuses.Add(await StreamAsync(client));
+        }
+
+        Assert.Equal(1, refusing.Refused);
+        Assert.Equal(HttpStatusCode.BadGateway, statuses[^1]);
+        Assert.DoesNotContain(seenBySecond.Requests, r => r.Headers.GetValueOrDefault(CoreAttempt.Header)?.EndsWith(".2", StringComparison.Ordinal) == true);
+    }
+
+    /// <summary>A core that resets the stream of every request after reading its body.</summary>
+    private sealed class RefusingCore
+    {
+        private int _refused;
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        public Action<IServiceCollection> Install() => services => services.AddSingleton<IStartupFilter>(new Filter(this));
+
+        private sealed class Filter(RefusingCore core) : IStartupFilter
+        {
+            public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+            {
+                app.Use(async (context, proceed) =>
+                {
+                    if (context.Request.Path.StartsWithSegments("/v1"))
+                    {
+                        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                        Interlocked.Increment(ref core._refused);
+                        context.Abort();
+                        return;
+                    }
+
+                    await proceed(context);
+                });
+                next(app);
+            };
+        }
+    }
+
     /// <summary>A core whose link dies after it read the first request's body, before it answers.</summary>
     private sealed class DyingCore(TcpFaultProxy link)
     {

@@ -71,6 +71,23 @@ public sealed class ReplayableBodyTests
     }
 
     [Fact]
+    public async Task CommittedWhileSentAgain_TheAttemptStillGetsTheWholeBody()
+    {
+        var content = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
+        var body = new ReplayableBody(new MemoryStream(content), limit: 1000, length: 64);
+        Assert.Equal(content, await ReadAllAsync(body, chunk: 64));
+        body.Rewind();
+
+        // The next core answers before it has read all the body sent again.
+        var first = new byte[10];
+        Assert.Equal(10, await body.ReadAsync(first, CancellationToken.None));
+        body.Commit();
+
+        Assert.Equal(content[10..], await ReadAllAsync(body, chunk: 7));
+        Assert.False(body.CanReplay);
+    }
+
+    [Fact]
     public void EmptyBody_NeverStarts()
     {
         var body = new ReplayableBody(new MemoryStream(), limit: 16, length: 0);

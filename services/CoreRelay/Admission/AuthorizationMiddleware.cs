@@ -54,9 +54,10 @@ public sealed class AuthorizationMiddleware(
         var estimate = TokenEstimate.For(summary, promptTokens, request.Path, settings.DefaultCompletionTokenEstimate);
         var authStart = time.GetTimestamp();
         CoreAttempt.TryParse(request.Headers[CoreAttempt.Header].ToString(), out var attempt);
+        var earlierNamedTheKey = true;
         if (attempt is { Number: > 1 } retried)
         {
-            await CancelEarlierAttemptsAsync(retried, inspected.KeyHash);
+            earlierNamedTheKey = await CancelEarlierAttemptsAsync(retried, inspected.KeyHash, context.RequestAborted);
         }
 
         AuthorizeDecision decision;
@@ -75,6 +76,16 @@ public sealed class AuthorizationMiddleware(
         }
 
         var authDuration = time.GetElapsedTime(authStart);
+        if (!earlierNamedTheKey && attempt is { } named && decision.KeyId is not null)
+        {
+            // The earlier attempts were cancelled without the key (this core did not know it yet), so
+            // a reserve of theirs still on its way would land: cancel again, naming it, which leaves
+            // a tombstone for one not made yet.
+            for (var number = 1; number < named.Number; number++)
+            {
+                settlements.Enqueue(new SettleRequest(named.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, decision.KeyId, decision.Tenant, Cancel: true));
+            }
+        }
 
         RateLimitHeaders.Apply(context.Response.Headers, decision.RateLimit);
         if (!decision.Allowed && decision.Status == StatusCodes.Status503ServiceUnavailable)
@@ -134,19 +145,33 @@ public sealed class AuthorizationMiddleware(
     /// The edge lost the cores of the earlier attempts at this request before they answered: what
     /// they reserved is cancelled before this attempt reserves (their stream leases count against
     /// the same limits), and one they had not reserved yet never will be. The client is charged for
-    /// the attempt it receives.
+    /// the attempt it receives. Returns whether each cancel could name the key (without it, a
+    /// reserve still on its way for an earlier attempt is not stopped: see <see cref="InvokeAsync"/>).
     /// </summary>
-    private async Task CancelEarlierAttemptsAsync(CoreAttempt attempt, string keyHash)
+    private async Task<bool> CancelEarlierAttemptsAsync(CoreAttempt attempt, string keyHash, CancellationToken cancellationToken)
     {
         var (keyId, tenant) = quota.KnownKey(keyHash);
         for (var number = 1; number < attempt.Number; number++)
         {
             var cancel = new SettleRequest(attempt.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, keyId, tenant, Cancel: true);
-            if (!await quota.SettleAsync(cancel, CancellationToken.None))
+            bool done;
+            try
             {
+                done = await quota.SettleAsync(cancel, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                done = false;
+            }
+
+            if (!done)
+            {
+                // Not now (the store is slow, or the client left): the queue retries it.
                 settlements.Enqueue(cancel);
             }
         }
+
+        return keyId is not null;
     }
 
     /// <summary>A client may ask for plain relaying: <c>x-aicdn-resumable: false</c>.</summary>

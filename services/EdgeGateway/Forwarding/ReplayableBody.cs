@@ -10,18 +10,33 @@ namespace AiCdn.EdgeGateway.Forwarding;
 /// </summary>
 public sealed class ReplayableBody(Stream inner, int limit, long? length) : Stream
 {
+    /// <summary>The first copy's size when the body's length is not known, or larger than this.</summary>
+    private const int FirstCopyBytes = 4096;
+
+    // Reads are never concurrent, but the core's answer (Commit) may start on another thread while
+    // the body is still being read or sent again: the copy is dropped only when no read uses it.
+    private readonly Lock _gate = new();
     private byte[]? _copy;
     private int _copied;
     private int _replayed;
     private bool _replaying;
-    private volatile bool _committed;
+    private bool _committed;
     private bool _overflowed = length > limit;
 
     /// <summary>Whether any read took bytes from the client's body.</summary>
     public bool Started { get; private set; }
 
     /// <summary>Whether the body can be sent again from its first byte.</summary>
-    public bool CanReplay => !Started || (!_overflowed && !_committed);
+    public bool CanReplay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !Started || (!_overflowed && !_committed);
+            }
+        }
+    }
 
     public override bool CanRead => true;
 
@@ -36,27 +51,36 @@ public sealed class ReplayableBody(Stream inner, int limit, long? length) : Stre
     /// <summary>Sends what was read again before reading on. Only when <see cref="CanReplay"/>.</summary>
     public void Rewind()
     {
-        if (!CanReplay)
+        lock (_gate)
         {
-            throw new InvalidOperationException("The body was read beyond what was kept.");
-        }
+            if (Started && (_overflowed || _committed))
+            {
+                throw new InvalidOperationException("The body was read beyond what was kept.");
+            }
 
-        _replaying = _copied > 0;
-        _replayed = 0;
+            _replaying = _copied > 0;
+            _replayed = 0;
+        }
     }
 
     /// <summary>A core answered: no attempt follows, so nothing more is kept.</summary>
     public void Commit()
     {
-        _committed = true;
-        _copy = null;
+        lock (_gate)
+        {
+            _committed = true;
+            if (!_replaying)
+            {
+                _copy = null;
+            }
+        }
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_replaying)
+        if (TryReplay(buffer.Span, out var replayed))
         {
-            return Replay(buffer.Span);
+            return replayed;
         }
 
         var read = await inner.ReadAsync(buffer, cancellationToken);
@@ -69,9 +93,9 @@ public sealed class ReplayableBody(Stream inner, int limit, long? length) : Stre
 
     public override int Read(byte[] buffer, int offset, int count)
     {
-        if (_replaying)
+        if (TryReplay(buffer.AsSpan(offset, count), out var replayed))
         {
-            return Replay(buffer.AsSpan(offset, count));
+            return replayed;
         }
 
         var read = inner.Read(buffer, offset, count);
@@ -79,14 +103,27 @@ public sealed class ReplayableBody(Stream inner, int limit, long? length) : Stre
         return read;
     }
 
-    private int Replay(Span<byte> destination)
+    private bool TryReplay(Span<byte> destination, out int count)
     {
-        var copy = _copy!;
-        var count = Math.Min(destination.Length, _copied - _replayed);
-        copy.AsSpan(_replayed, count).CopyTo(destination);
-        _replayed += count;
-        _replaying = _replayed < _copied;
-        return count;
+        lock (_gate)
+        {
+            if (!_replaying)
+            {
+                count = 0;
+                return false;
+            }
+
+            count = Math.Min(destination.Length, _copied - _replayed);
+            _copy.AsSpan(_replayed, count).CopyTo(destination);
+            _replayed += count;
+            _replaying = _replayed < _copied;
+            if (!_replaying && _committed)
+            {
+                _copy = null;
+            }
+
+            return true;
+        }
     }
 
     private void Keep(ReadOnlySpan<byte> read)
@@ -96,36 +133,34 @@ public sealed class ReplayableBody(Stream inner, int limit, long? length) : Stre
             return;
         }
 
-        Started = true;
-        if (_overflowed || _committed)
+        lock (_gate)
         {
-            return;
-        }
-
-        if (_copied + read.Length > limit)
-        {
-            _overflowed = true;
-            _copy = null;
-            return;
-        }
-
-        var copy = _copy;
-        if (copy is null || copy.Length < _copied + read.Length)
-        {
-            // Sized for the whole body when its length is known, so a body is copied once.
-            var size = Math.Max(_copied + read.Length, (int)Math.Min(limit, copy is null ? length ?? 4096 : copy.Length * 2L));
-            var grown = new byte[size];
-            copy?.AsSpan(0, _copied).CopyTo(grown);
-            _copy = copy = grown;
-            if (_committed)
+            Started = true;
+            if (_overflowed || _committed)
             {
+                return;
+            }
+
+            if (_copied + read.Length > limit)
+            {
+                _overflowed = true;
                 _copy = null;
                 return;
             }
-        }
 
-        read.CopyTo(copy.AsSpan(_copied));
-        _copied += read.Length;
+            // Grown with what arrived, not sized from the declared length: a client that sends its body
+            // slowly holds no more of the edge's memory than it has sent.
+            if (_copy is null || _copy.Length < _copied + read.Length)
+            {
+                var size = Math.Max(_copied + read.Length, Math.Min(limit, _copy is null ? (int)Math.Min(length ?? FirstCopyBytes, FirstCopyBytes) : _copy.Length * 2));
+                var grown = new byte[size];
+                _copy?.AsSpan(0, _copied).CopyTo(grown);
+                _copy = grown;
+            }
+
+            read.CopyTo(_copy.AsSpan(_copied));
+            _copied += read.Length;
+        }
     }
 
     public override void Flush()

@@ -14,18 +14,21 @@ public static class HopFaults
         error is { Error: ForwarderError.Request, Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } };
 
     /// <summary>
-    /// The next hop was reached, but the exchange broke before it answered: the connection or the
-    /// stream was reset or closed (the hop died or the link dropped). The hop may have started the
-    /// work, so another may be tried only where that work is cancelled or never charged.
+    /// The next hop was reached, but its connection ended before it answered: the hop died, or the
+    /// link dropped. Not a stream the hop reset on purpose (an HTTP/2 RST_STREAM, which a live hop
+    /// sends for a request it will not take, and which a client's request can cause). The hop may
+    /// have started the work, so another may be tried only where that work is cancelled or never
+    /// charged.
     /// </summary>
     public static bool IsLostBeforeAnswer(IForwarderErrorFeature? error) =>
-        error is { Error: ForwarderError.Request or ForwarderError.RequestBodyDestination, Exception: { } exception } && IsLostBeforeAnswer(exception);
+        error is { Error: ForwarderError.Request, Exception: { } exception } && IsLostBeforeAnswer(exception);
 
     /// <inheritdoc cref="IsLostBeforeAnswer(IForwarderErrorFeature?)"/>
     public static bool IsLostBeforeAnswer(Exception exception) => exception switch
     {
-        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError or HttpRequestError.Unknown } => true,
-        IOException => true,
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } => true,
+        HttpRequestException { InnerException: HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded } } => true,
+        HttpRequestException { InnerException: IOException and not HttpIOException } => true,
         _ => false,
     };
 
