@@ -1,6 +1,6 @@
 using AiCdn.AuthQuota.Keys;
 
-namespace AiCdn.AuthQuota.Tests;
+namespace AiCdn.Testing.Quota;
 
 /// <summary>
 /// A key store whose digest lookups, once <see cref="Arm"/>ed, read the record and then wait to be

@@ -5,8 +5,9 @@ using System.Text.Json;
 using AiCdn.Common;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Security;
+using Xunit;
 
-namespace AiCdn.AuthQuota.Tests;
+namespace AiCdn.Testing.Quota;
 
 /// <summary>Calls one replica as core-relay does (signed internal calls) and as an operator does (admin API).</summary>
 public sealed class QuotaClient(HttpClient http, TimeProvider time) : IDisposable

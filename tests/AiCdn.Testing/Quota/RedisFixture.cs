@@ -1,4 +1,6 @@
-namespace AiCdn.AuthQuota.Tests;
+using Xunit;
+
+namespace AiCdn.Testing.Quota;
 
 /// <summary>One redis-server per test class; each test isolates itself with its own key prefix.</summary>
 public sealed class RedisFixture : IAsyncLifetime

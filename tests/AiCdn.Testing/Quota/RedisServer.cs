@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using AiCdn.Testing;
 
-namespace AiCdn.AuthQuota.Tests;
+namespace AiCdn.Testing.Quota;
 
 /// <summary>
 /// A real <c>redis-server</c> on a free loopback port, without persistence, that a test can kill and

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AiCdn.AuthQuota.Tests;
+namespace AiCdn.Testing.Quota;
 
 /// <summary>
 /// auth-quota replicas on real sockets, composed as Program.cs composes them, sharing one fake clock

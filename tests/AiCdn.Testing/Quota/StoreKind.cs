@@ -1,4 +1,4 @@
-namespace AiCdn.AuthQuota.Tests;
+namespace AiCdn.Testing.Quota;
 
 /// <summary>The two stores every quota behaviour is tested against.</summary>
 public enum StoreKind

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AiCdn.AuthQuota;
 using AiCdn.AuthQuota.Keys;
 using AiCdn.AuthQuota.Keys.Redis;
 using AiCdn.Common.Quota;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
-namespace AiCdn.AuthQuota.Tests;
+namespace AiCdn.CoreRelay.Tests;
 
 /// <summary>
 /// core-relay deciding against Redis itself (DirectQuota): limits still hold exactly with two cores
