@@ -25,9 +25,7 @@ mkdir -p "$OUT"
 raise_nofile
 build_services "$SRC" "$BIN"
 tool="$(load_tool)"
-AICDN_LOAD_KEY="$(load_key)"
-AICDN_CLUSTER_SECRET="$(random_secret)"
-export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+bench_environment
 
 # Starts the bench chain in RUN_DIR with the given settings and pins its processes.
 start_pinned() {

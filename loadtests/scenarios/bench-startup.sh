@@ -35,9 +35,7 @@ if [[ "${NO_BUILD:-0}" != 1 || ! -d "$BIN/r2r" ]]; then
 fi
 tool="$(load_tool)"
 
-AICDN_LOAD_KEY="$(load_key)"
-AICDN_CLUSTER_SECRET="$(random_secret)"
-export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+bench_environment
 
 round() { # BUILD N
   local build="$1" n="$2" started healthy

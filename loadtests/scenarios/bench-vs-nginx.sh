@@ -33,9 +33,7 @@ raise_nofile
 build_services "$SRC" "$BIN"
 tool="$(load_tool)"
 
-AICDN_LOAD_KEY="$(load_key)"
-AICDN_CLUSTER_SECRET="$(random_secret)"
-export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+bench_environment
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/nginx/pids"; stop_pids "$RUN_DIR/pids"' EXIT
 

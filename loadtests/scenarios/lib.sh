@@ -51,6 +51,13 @@ load_key() {
   cat "$LOAD_HOME/key"
 }
 
+# The environment a bench chain runs with: the load-test key, a fresh cluster secret, quiet logs.
+bench_environment() {
+  AICDN_LOAD_KEY="$(load_key)"
+  AICDN_CLUSTER_SECRET="$(random_secret)"
+  export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+}
+
 # Stops the processes listed in a pids file ("group pid" lines): TERM, then KILL after 15 s.
 # Only those PIDs, and only while they still run a program the scripts start (dotnet, nginx, redis-server).
 STARTED_PROGRAMS='dotnet|nginx|redis-server'

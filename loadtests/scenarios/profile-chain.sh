@@ -30,9 +30,7 @@ mkdir -p "$RUN_DIR/logs" "$OUT"
 raise_nofile
 build_services "$SRC" "$BIN"
 
-AICDN_LOAD_KEY="$(load_key)"
-AICDN_CLUSTER_SECRET="$(random_secret)"
-export AICDN_LOAD_KEY AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+bench_environment
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/pids"' EXIT
 read -r -a chain_env <<<"${CHAIN_ENV:-}"

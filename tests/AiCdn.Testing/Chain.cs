@@ -67,6 +67,18 @@ public sealed class Chain : IAsyncDisposable
 
     public HttpClient CreateEdgeClient() => Edge.CreateClient();
 
+    /// <summary>Creates an API key through auth-quota's admin API from a <c>POST /admin/keys</c> body; returns the plain key.</summary>
+    public async Task<string> CreateKeyAsync(string json)
+    {
+        using var admin = AuthQuota.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        using var response = await admin.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("key").GetString()!;
+    }
+
     /// <summary>Another core-relay on the chain's mock and auth-quota (a second replica, or one with other settings).</summary>
     public Task<ServiceHost> AddCoreAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {

@@ -1,8 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.Testing;
@@ -19,7 +15,7 @@ public sealed class CoreAttemptTests
     public async Task SecondAttempt_CancelsTheFirstAttemptsReservation()
     {
         await using var chain = await Chain.StartAsync();
-        var key = await CreateKeyAsync(chain, """{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1}}""");
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1}}""");
         using var client = chain.Core.CreateClient();
         var group = Guid.NewGuid().ToString("N");
 
@@ -67,14 +63,4 @@ public sealed class CoreAttemptTests
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request) =>
         client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-
-    private static async Task<string> CreateKeyAsync(Chain chain, string json)
-    {
-        using var admin = chain.AuthQuota.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
-        using var response = await admin.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
-    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiCdn.Common.Security;
@@ -109,7 +108,7 @@ public sealed class HostileInputTests
     {
         var settlements = new SettlementRecorder();
         await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
-        var key = await CreateKeyAsync(chain, """{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1,"tokens_per_day":200}}""");
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1,"tokens_per_day":200}}""");
         using var client = chain.CreateEdgeClient();
 
         using var otherModel = await client.SendAsync(Unlabelled(key, """{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"""));
@@ -269,16 +268,6 @@ public sealed class HostileInputTests
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return request;
-    }
-
-    private static async Task<string> CreateKeyAsync(Chain chain, string json)
-    {
-        using var admin = chain.AuthQuota.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
-        using var response = await admin.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
 
     private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response)

@@ -83,7 +83,7 @@ public sealed class AuthorizationMiddleware(
             // a tombstone for one not made yet.
             for (var number = 1; number < named.Number; number++)
             {
-                settlements.Enqueue(new SettleRequest(named.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, decision.KeyId, decision.Tenant, Cancel: true));
+                settlements.Enqueue(Superseded(named, number, decision.KeyId, decision.Tenant));
             }
         }
 
@@ -153,7 +153,7 @@ public sealed class AuthorizationMiddleware(
         var (keyId, tenant) = quota.KnownKey(keyHash);
         for (var number = 1; number < attempt.Number; number++)
         {
-            var cancel = new SettleRequest(attempt.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, keyId, tenant, Cancel: true);
+            var cancel = Superseded(attempt, number, keyId, tenant);
             bool done;
             try
             {
@@ -173,6 +173,10 @@ public sealed class AuthorizationMiddleware(
 
         return keyId is not null;
     }
+
+    /// <summary>The cancel of attempt <paramref name="number"/> of the same request, given back in full.</summary>
+    private static SettleRequest Superseded(CoreAttempt attempt, int number, string? keyId, string? tenant) =>
+        new(attempt.NameOf(number), 0, 0, Forwarded: false, SettlementOutcomes.Superseded, keyId, tenant, Cancel: true);
 
     /// <summary>A client may ask for plain relaying: <c>x-aicdn-resumable: false</c>.</summary>
     private static bool OptsOutOfResume(HttpRequest request) =>

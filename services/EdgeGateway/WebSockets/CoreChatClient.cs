@@ -55,8 +55,7 @@ public sealed partial class CoreChatClient(
                 return await model.HttpClient.SendAsync(request, cancellationToken);
             }
             catch (HttpRequestException ex) when (attempt + 1 < attempts && !cancellationToken.IsCancellationRequested
-                && (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
-                    || HopFaults.IsLostBeforeAnswer(ex)))
+                && (HopFaults.IsUnreachable(ex) || HopFaults.IsLostBeforeAnswer(ex)))
             {
                 // Not reached, or lost before answering: the next core cancels what this attempt reserved.
                 metrics.Failover();

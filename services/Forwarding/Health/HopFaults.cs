@@ -11,7 +11,11 @@ public static class HopFaults
     /// not resolved, TLS failed. Nothing reached it, so another may be tried, and no client can cause it.
     /// </summary>
     public static bool IsUnreachable(IForwarderErrorFeature? error) =>
-        error is { Error: ForwarderError.Request, Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } };
+        error is { Error: ForwarderError.Request, Exception: { } exception } && IsUnreachable(exception);
+
+    /// <inheritdoc cref="IsUnreachable(IForwarderErrorFeature?)"/>
+    public static bool IsUnreachable(Exception exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
 
     /// <summary>
     /// The next hop was reached, but its connection ended before it answered: the hop died, or the
