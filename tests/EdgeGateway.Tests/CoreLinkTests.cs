@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Tests.Support;
 using AiCdn.Testing;
 
@@ -67,6 +68,27 @@ public sealed class CoreLinkTests
         var seen = Assert.Single(observer.Requests, r => r.Path == "/v1/chat/completions");
         Assert.Equal("HTTP/2", seen.Protocol);
         Assert.True(seen.HasClientCertificate, "the core saw the edge's client certificate");
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef.2")]
+    [InlineData("not-an-attempt")]
+    public async Task ClientsOwnAttemptName_IsReplacedByTheEdges(string forged)
+    {
+        // A client that could name a later attempt would make the core cancel the quota an earlier one holds.
+        var observer = new CoreObserver();
+        await using var chain = await EdgeChains.StartAsync(new(), coreServices: observer.Install());
+        using var client = chain.CreateEdgeClient();
+        using var request = ChatRequests.Streamed(tokens: 2);
+        request.Headers.TryAddWithoutValidation(CoreAttempt.Header, forged);
+
+        using var response = await client.SendAsync(request, Timeouts.Token());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var seen = Assert.Single(observer.Requests).Headers[CoreAttempt.Header];
+        Assert.True(CoreAttempt.TryParse(seen, out var attempt), seen);
+        Assert.Equal(1, attempt.Value.Number);
+        Assert.DoesNotContain(forged, seen);
     }
 
     [Fact]
