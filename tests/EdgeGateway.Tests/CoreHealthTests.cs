@@ -146,6 +146,46 @@ public sealed class CoreHealthTests
         }
     }
 
+    [Fact]
+    public async Task OtherCoreStillMarkedDown_WebSocketChatTriesItBeforeGivingUp()
+    {
+        var firstPort = FreePort.Next();
+        var secondPort = FreePort.Next();
+        await using var chain = await EdgeChains.StartAsync(
+            new()
+            {
+                ["Edge:CoreNodes"] = $"http://127.0.0.1:{firstPort},http://127.0.0.1:{secondPort}",
+                ["Edge:CoreTransport"] = "h2c",
+                ["Edge:CoreHealthInterval"] = "00:05:00",
+            },
+            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{firstPort}" });
+        using var client = chain.CreateEdgeClient();
+        using var management = EdgeHosts.CreateClient(chain.Edge.ManagementAddress());
+        var report = string.Empty;
+        for (var i = 0; i < 200 && !report.Contains("1 of 2 cores healthy", StringComparison.Ordinal); i++)
+        {
+            using var response = await client.SendAsync(ChatRequests.Streamed(tokens: 2), Timeouts.Token());
+            using var health = await management.GetAsync("/health", Timeouts.Token());
+            report = await health.Content.ReadAsStringAsync();
+        }
+
+        Assert.True(report.Contains("1 of 2 cores healthy", StringComparison.Ordinal), $"the absent core was never marked down; last report: {report}");
+
+        // The only core marked healthy dies; the one marked down is alive and must be tried.
+        await using var second = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" });
+        await chain.Core.DisposeAsync();
+        await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
+        var ids = Enumerable.Range(0, 4).Select(i => $"r{i}").ToArray();
+        foreach (var id in ids)
+        {
+            await socket.SendRequestAsync(id, tokens: 2);
+        }
+
+        var messages = await socket.ReceiveUntilFinishedAsync(ids);
+        Assert.All(ids, id => Assert.Single(messages, m => m.GetProperty("id").GetString() == id && m.GetProperty("type").GetString() == "done"));
+        Assert.DoesNotContain(messages, m => m.GetProperty("type").GetString() == "error");
+    }
+
     private static async Task<int> RawAsync(Uri edge, string request)
     {
         using var tcp = new TcpClient();

@@ -1,5 +1,6 @@
 using AiCdn.Common.Errors;
 using AiCdn.CoreRelay.Telemetry;
+using AiCdn.Forwarding.Failover;
 using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -9,9 +10,9 @@ namespace AiCdn.CoreRelay.Forwarding;
 
 /// <summary>
 /// Tries another origin while nothing has been sent to the client: after a connection failure,
-/// a 5xx, or a 429 (whose <c>Retry-After</c> also rests that origin). Runs before YARP's load
-/// balancing, so each attempt picks among the origins not yet tried. Once the first byte has
-/// gone to the client there is no retry: the origin generated once.
+/// a 5xx, or a 429 (whose <c>Retry-After</c> also rests that origin). Each attempt picks among the
+/// healthy origins not yet tried and not resting. Once the first byte has gone to the client there
+/// is no retry: the origin generated once.
 /// </summary>
 public sealed partial class FailoverMiddleware(
     RequestDelegate next,
@@ -20,96 +21,100 @@ public sealed partial class FailoverMiddleware(
     TimeProvider time,
     IOptionsMonitor<CoreRelayOptions> options,
     ILogger<FailoverMiddleware> logger)
+    : ProxyFailover<OriginRetryState>(next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    protected override async ValueTask<OriginRetryState?> BeginAsync(HttpContext context, IReadOnlyList<DestinationState> healthy, IReadOnlyList<DestinationState> all)
     {
-        var proxy = context.GetReverseProxyFeature();
-        var all = proxy.AvailableDestinations;
-        if (all.Count == 0)
+        if (healthy.Count == 0)
         {
             await OpenAiErrors.Unavailable("No healthy LLM origin is available.", "no_healthy_origin", TimeSpan.FromSeconds(5)).ExecuteAsync(context);
-            return;
+            return null;
         }
 
-        var maxAttempts = options.CurrentValue.MaxAttempts;
-        var tried = new List<DestinationState>(capacity: 2);
-        for (var attempt = 1; ; attempt++)
-        {
-            var candidates = Candidates(all, tried, out var shortestCooldown);
-            if (candidates.Count == 0)
-            {
-                // Every origin asked us to wait: say so, with the shortest wait.
-                await new OpenAiErrorResult(
-                    StatusCodes.Status429TooManyRequests,
-                    new OpenAiError("Every LLM origin is rate limiting the relay; retry later.", OpenAiErrorTypes.RateLimit, null, "origins_rate_limited"),
-                    shortestCooldown).ExecuteAsync(context);
-                return;
-            }
-
-            var current = new OriginAttempt(time.GetTimestamp(), canRetry: attempt < maxAttempts && candidates.Count > 1);
-            context.Features.Set(current);
-            proxy.AvailableDestinations = candidates;
-
-            await next(context);
-
-            var error = context.Features.Get<IForwarderErrorFeature>();
-            var unreachable = error is { Error: ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCreation }
-                && !context.Response.HasStarted;
-            if ((current.HeldBackStatus is null && !unreachable) || !current.CanRetry)
-            {
-                if (error is not null)
-                {
-                    LogForwardError(context, error, proxy.ProxiedDestination?.DestinationId);
-                }
-
-                await ReplaceEmptyProxyErrorAsync(context, error);
-                return;
-            }
-
-            var destination = proxy.ProxiedDestination;
-            if (destination is not null)
-            {
-                tried.Add(destination);
-                if (current.HeldBackStatus == StatusCodes.Status429TooManyRequests && current.RetryAfter is { } wait)
-                {
-                    cooldowns.CoolDown(destination.DestinationId, wait);
-                }
-            }
-
-            var reason = unreachable ? "unreachable" : current.HeldBackStatus == 429 ? "429" : "5xx";
-            metrics.Failover(reason);
-            LogFailover(logger, destination?.DestinationId ?? "?", reason, attempt);
-
-            context.Response.Clear();
-            context.Features.Set<IForwarderErrorFeature?>(null);
-            if (context.Request.Body.CanSeek)
-            {
-                context.Request.Body.Position = 0;
-            }
-        }
+        return new OriginRetryState(options.CurrentValue.MaxAttempts);
     }
 
-    private List<DestinationState> Candidates(IReadOnlyList<DestinationState> all, List<DestinationState> tried, out TimeSpan? shortestCooldown)
+    /// <summary>Healthy origins only (an origin marked down is not tried), and none that asked the relay to wait.</summary>
+    protected override IReadOnlyList<DestinationState> Candidates(
+        OriginRetryState request, IReadOnlyList<DestinationState> healthy, IReadOnlyList<DestinationState> all, List<DestinationState>? tried)
     {
-        shortestCooldown = null;
-        var candidates = new List<DestinationState>(all.Count);
-        foreach (var destination in all)
+        var candidates = new List<DestinationState>(healthy.Count);
+        foreach (var destination in healthy)
         {
-            if (tried.Contains(destination))
+            if (tried?.Contains(destination) != true && !cooldowns.IsCoolingDown(destination.DestinationId, out _))
             {
-                continue;
+                candidates.Add(destination);
             }
-
-            if (cooldowns.IsCoolingDown(destination.DestinationId, out var remaining))
-            {
-                shortestCooldown = shortestCooldown is { } s && s < remaining ? s : remaining;
-                continue;
-            }
-
-            candidates.Add(destination);
         }
 
         return candidates;
+    }
+
+    /// <summary>Every origin left asked the relay to wait: say so, with the shortest wait.</summary>
+    protected override Task NoCandidateAsync(HttpContext context, OriginRetryState request, IReadOnlyList<DestinationState> healthy)
+    {
+        TimeSpan? shortest = null;
+        foreach (var destination in healthy)
+        {
+            if (cooldowns.IsCoolingDown(destination.DestinationId, out var remaining) && (shortest is null || remaining < shortest))
+            {
+                shortest = remaining;
+            }
+        }
+
+        return new OpenAiErrorResult(
+            StatusCodes.Status429TooManyRequests,
+            new OpenAiError("Every LLM origin is rate limiting the relay; retry later.", OpenAiErrorTypes.RateLimit, null, "origins_rate_limited"),
+            shortest).ExecuteAsync(context);
+    }
+
+    protected override void BeforeAttempt(HttpContext context, OriginRetryState request, int attempt, int candidates)
+    {
+        request.Current = new OriginAttempt(time.GetTimestamp(), canRetry: attempt < request.MaxAttempts && candidates > 1);
+        context.Features.Set(request.Current);
+    }
+
+    protected override string? RetryReason(HttpContext context, OriginRetryState request, IForwarderErrorFeature? error, int attempt)
+    {
+        var current = request.Current!;
+        if (!current.CanRetry)
+        {
+            return null;
+        }
+
+        return current.HeldBackStatus switch
+        {
+            StatusCodes.Status429TooManyRequests => "429",
+            not null => "5xx",
+            null when error is { Error: ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCreation } => "unreachable",
+            null => null,
+        };
+    }
+
+    protected override void BeforeRetry(HttpContext context, OriginRetryState request, DestinationState failed, int attempt, string reason, IForwarderErrorFeature? error)
+    {
+        if (request.Current is { HeldBackStatus: StatusCodes.Status429TooManyRequests, RetryAfter: { } wait })
+        {
+            cooldowns.CoolDown(failed.DestinationId, wait);
+        }
+
+        metrics.Failover(reason);
+        LogFailover(logger, failed.DestinationId, reason, attempt);
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
+        }
+    }
+
+    protected override Task EndAsync(HttpContext context, OriginRetryState request, IForwarderErrorFeature? error, DestinationState? destination)
+    {
+        if (error is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        LogForwardError(context, error, destination?.DestinationId);
+        return ReplaceEmptyProxyErrorAsync(context, error);
     }
 
     /// <summary>YARP's own error log is off (it logs client mistakes with stack traces): the core says what went wrong, once.</summary>
@@ -126,18 +131,18 @@ public sealed partial class FailoverMiddleware(
     }
 
     /// <summary>YARP answers a failed forward with a bare status; clients get OpenAI's error body instead.</summary>
-    private static async Task ReplaceEmptyProxyErrorAsync(HttpContext context, IForwarderErrorFeature? error)
+    private static Task ReplaceEmptyProxyErrorAsync(HttpContext context, IForwarderErrorFeature error)
     {
-        if (error is null || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var result = error.Error == ForwarderError.RequestTimedOut
             ? OpenAiErrors.GatewayTimeout("The LLM origin did not answer in time.")
             : OpenAiErrors.BadGateway("The LLM origin could not be reached.");
         context.Response.Clear();
-        await result.ExecuteAsync(context);
+        return result.ExecuteAsync(context);
     }
 
     [LoggerMessage(EventId = 11, EventName = "OriginForwardError", Level = LogLevel.Warning, Message = "Forwarding to origin {Destination} failed ({Error}): {Reason}")]

@@ -1,6 +1,7 @@
 using AiCdn.Common.Errors;
 using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Telemetry;
+using AiCdn.Forwarding.Failover;
 using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -13,26 +14,23 @@ namespace AiCdn.EdgeGateway.Forwarding;
 /// dropped): nothing has reached the client yet, so it sees one answer. Each attempt is named
 /// (<see cref="CoreAttempt"/>): the core that takes attempt n cancels what earlier attempts reserved,
 /// so the client is charged once. The body goes again from the copy <see cref="ReplayableBody"/>
-/// kept; a body larger than that copy is retried only when no core read it. Runs before YARP's load
-/// balancing, so each attempt picks among the cores not yet tried, healthy ones first, then those
-/// marked down; passive health checks see every failure. Errors YARP leaves as bare statuses get
-/// OpenAI's body.
+/// kept; a body larger than that copy is retried only when no core read it. Healthy cores are tried
+/// first, then those marked down (<see cref="FailoverCandidates.Untried"/>). Errors YARP leaves as
+/// bare statuses get OpenAI's body.
 /// </summary>
 public sealed partial class CoreFailoverMiddleware(
     RequestDelegate next,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
     ILogger<CoreFailoverMiddleware> logger)
+    : ProxyFailover<CoreRetryState>(next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    protected override async ValueTask<CoreRetryState?> BeginAsync(HttpContext context, IReadOnlyList<DestinationState> healthy, IReadOnlyList<DestinationState> all)
     {
-        var proxy = context.GetReverseProxyFeature();
-        var available = proxy.AvailableDestinations;
-        var all = proxy.AllDestinations;
         if (all.Count == 0)
         {
             await EdgeErrors.NoCore().ExecuteAsync(context);
-            return;
+            return null;
         }
 
         var settings = options.Value;
@@ -48,45 +46,42 @@ public sealed partial class CoreFailoverMiddleware(
             }, body);
         }
 
-        // Whatever a client sent as an attempt's name is replaced: only the edge names attempts.
-        var headers = context.Request.Headers;
-        var current = CoreAttempt.First();
-        List<DestinationState>? tried = null;
-        for (var attempt = 1; ; attempt++)
+        return new CoreRetryState(maxAttempts, body);
+    }
+
+    protected override Task NoCandidateAsync(HttpContext context, CoreRetryState request, IReadOnlyList<DestinationState> healthy) =>
+        EdgeErrors.NoCore().ExecuteAsync(context);
+
+    protected override void BeforeAttempt(HttpContext context, CoreRetryState request, int attempt, int candidates) =>
+        context.Request.Headers[CoreAttempt.Header] = request.Name.ToString();
+
+    protected override string? RetryReason(HttpContext context, CoreRetryState request, IForwarderErrorFeature? error, int attempt)
+    {
+        if (error is null || attempt >= request.MaxAttempts || request.Body is { CanReplay: false })
         {
-            if (tried is not null)
-            {
-                proxy.AvailableDestinations = NextCandidates(available, all, tried);
-                current = current.Next();
-                body?.Rewind();
-            }
-
-            headers[CoreAttempt.Header] = current.ToString();
-            await next(context);
-
-            var error = context.Features.Get<IForwarderErrorFeature>();
-            if (error is null)
-            {
-                return;
-            }
-
-            if (attempt < maxAttempts && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
-                && (HopFaults.IsUnreachable(error) || HopFaults.IsLostBeforeAnswer(error)) && (body is null || body.CanReplay)
-                && proxy.ProxiedDestination is { } failed)
-            {
-                (tried ??= []).Add(failed);
-                metrics.Failover();
-                LogFailover(logger, failed.DestinationId, attempt, error.Exception?.Message);
-
-                context.Response.Clear();
-                context.Features.Set<IForwarderErrorFeature?>(null);
-                continue;
-            }
-
-            LogForwardError(context, error, proxy.ProxiedDestination?.DestinationId);
-            await ReplaceBareErrorAsync(context, error);
-            return;
+            return null;
         }
+
+        return HopFaults.IsUnreachable(error) ? "unreachable" : HopFaults.IsLostBeforeAnswer(error) ? "lost" : null;
+    }
+
+    protected override void BeforeRetry(HttpContext context, CoreRetryState request, DestinationState failed, int attempt, string reason, IForwarderErrorFeature? error)
+    {
+        metrics.Failover();
+        LogFailover(logger, failed.DestinationId, attempt, error?.Exception?.Message);
+        request.Name = request.Name.Next();
+        request.Body?.Rewind();
+    }
+
+    protected override Task EndAsync(HttpContext context, CoreRetryState request, IForwarderErrorFeature? error, DestinationState? destination)
+    {
+        if (error is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        LogForwardError(context, error, destination?.DestinationId);
+        return ReplaceBareErrorAsync(context, error);
     }
 
     /// <summary>YARP's own error log is off (it logs client mistakes with stack traces): the edge says what went wrong, once.</summary>
@@ -100,36 +95,6 @@ public sealed partial class CoreFailoverMiddleware(
         {
             LogCoreForwardError(logger, error.Error, destination ?? "-", error.Exception?.Message);
         }
-    }
-
-    /// <summary>
-    /// The healthy cores not yet tried; once those are used up, the cores marked down: a core that
-    /// restarted may answer before its health is known again, and trying it costs one refused
-    /// connection, while giving up costs the client its request.
-    /// </summary>
-    private static List<DestinationState> NextCandidates(IReadOnlyList<DestinationState> available, IReadOnlyList<DestinationState> all, List<DestinationState> tried)
-    {
-        var candidates = new List<DestinationState>(all.Count);
-        foreach (var destination in available)
-        {
-            if (!tried.Contains(destination))
-            {
-                candidates.Add(destination);
-            }
-        }
-
-        if (candidates.Count == 0)
-        {
-            foreach (var destination in all)
-            {
-                if (!tried.Contains(destination))
-                {
-                    candidates.Add(destination);
-                }
-            }
-        }
-
-        return candidates;
     }
 
     private Task ReplaceBareErrorAsync(HttpContext context, IForwarderErrorFeature error)

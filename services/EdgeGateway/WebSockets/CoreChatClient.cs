@@ -3,10 +3,12 @@ using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Telemetry;
+using AiCdn.Forwarding.Failover;
 using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace AiCdn.EdgeGateway.WebSockets;
 
@@ -15,7 +17,8 @@ namespace AiCdn.EdgeGateway.WebSockets;
 /// through the same YARP cluster the HTTP routes use: its connections (h2c / h2 / HTTP/1.1), its
 /// healthy destinations, the same drain-aware stream handling. Signed like every relayed request;
 /// the client's key, address and the request id go with it. Another core is tried when one could not
-/// be connected to or was lost before answering, under the next <see cref="CoreAttempt"/> name.
+/// be connected to or was lost before answering, under the next <see cref="CoreAttempt"/> name, in the
+/// order the HTTP routes use (<see cref="FailoverCandidates.Untried"/>).
 /// </summary>
 public sealed partial class CoreChatClient(
     IProxyStateLookup proxyState,
@@ -36,28 +39,32 @@ public sealed partial class CoreChatClient(
         }
 
         var model = cluster.Model;
-        var destinations = cluster.DestinationsState.AvailableDestinations;
-        if (destinations.Count == 0)
+        var healthy = cluster.DestinationsState.AvailableDestinations;
+        var all = cluster.DestinationsState.AllDestinations;
+        if (all.Count == 0)
         {
             throw new HttpRequestException(HttpRequestError.ConnectionError, "No core relay is available.");
         }
 
-        var attempts = Math.Min(options.Value.CoreMaxAttempts, destinations.Count);
-        var first = (int)((uint)Interlocked.Increment(ref _next) % (uint)destinations.Count);
+        var attempts = Math.Min(options.Value.CoreMaxAttempts, all.Count);
+        var turn = (uint)Interlocked.Increment(ref _next);
         var name = CoreAttempt.First();
-        for (var attempt = 0; ; attempt++)
+        List<DestinationState>? tried = null;
+        for (var attempt = 1; ; attempt++)
         {
-            var destination = destinations[(first + attempt) % destinations.Count];
+            var candidates = FailoverCandidates.Untried(healthy, all, tried);
+            var destination = candidates[(int)(turn % (uint)candidates.Count)];
             using var request = CreateRequest(upgrade, destination.Model.Config.Address, model.Config.HttpRequest, body, requestId);
             request.Headers.TryAddWithoutValidation(CoreAttempt.Header, name.ToString());
             try
             {
                 return await model.HttpClient.SendAsync(request, cancellationToken);
             }
-            catch (HttpRequestException ex) when (attempt + 1 < attempts && !cancellationToken.IsCancellationRequested
+            catch (HttpRequestException ex) when (attempt < attempts && !cancellationToken.IsCancellationRequested
                 && (HopFaults.IsUnreachable(ex) || HopFaults.IsLostBeforeAnswer(ex)))
             {
                 // Not reached, or lost before answering: the next core cancels what this attempt reserved.
+                (tried ??= []).Add(destination);
                 metrics.Failover();
                 LogFailover(logger, destination.DestinationId, ex.Message);
                 name = name.Next();
