@@ -83,6 +83,6 @@ public static partial class OpenAiExceptionHandlerExtensions
         return OpenAiErrorResult.WriteAsync(context, status, error);
     }
 
-    [LoggerMessage(EventId = 1, EventName = "ClientFault", Level = LogLevel.Debug, Message = "{Method} {Path} ended by the client: {ExceptionType}: {Reason}")]
+    [LoggerMessage(EventId = 902, EventName = "ClientFault", Level = LogLevel.Debug, Message = "{Method} {Path} ended by the client: {ExceptionType}: {Reason}")]
     private static partial void LogClientFault(ILogger logger, string method, string path, string exceptionType, string reason);
 }

@@ -176,15 +176,15 @@ public sealed partial class RedisConnection : Microsoft.Extensions.Hosting.IHost
         return multiplexer;
     }
 
-    [LoggerMessage(EventId = 2, EventName = "RedisNotYetConnected", Level = LogLevel.Warning, Message = "Redis at {Endpoints} is not reachable yet; reconnecting in the background.")]
+    [LoggerMessage(EventId = 950, EventName = "RedisNotYetConnected", Level = LogLevel.Warning, Message = "Redis at {Endpoints} is not reachable yet; reconnecting in the background.")]
     private static partial void LogNotYetConnected(ILogger logger, string endpoints);
 
-    [LoggerMessage(EventId = 3, EventName = "RedisConnectionFailed", Level = LogLevel.Warning, Message = "Lost the Redis connection to {Endpoint} ({FailureType}); reconnecting in the background.")]
+    [LoggerMessage(EventId = 951, EventName = "RedisConnectionFailed", Level = LogLevel.Warning, Message = "Lost the Redis connection to {Endpoint} ({FailureType}); reconnecting in the background.")]
     private static partial void LogConnectionFailed(ILogger logger, string? endpoint, string failureType);
 
-    [LoggerMessage(EventId = 4, EventName = "RedisConnectionRestored", Level = LogLevel.Information, Message = "Redis connection to {Endpoint} restored.")]
+    [LoggerMessage(EventId = 952, EventName = "RedisConnectionRestored", Level = LogLevel.Information, Message = "Redis connection to {Endpoint} restored.")]
     private static partial void LogConnectionRestored(ILogger logger, string? endpoint);
 
-    [LoggerMessage(EventId = 5, EventName = "RedisCallFailed", Level = LogLevel.Debug, Message = "Redis call {Operation} failed: {ExceptionType}: {ExceptionMessage}")]
+    [LoggerMessage(EventId = 953, EventName = "RedisCallFailed", Level = LogLevel.Debug, Message = "Redis call {Operation} failed: {ExceptionType}: {ExceptionMessage}")]
     private static partial void LogCallFailed(ILogger logger, string operation, string exceptionType, string exceptionMessage);
 }
