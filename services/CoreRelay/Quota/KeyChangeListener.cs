@@ -103,13 +103,9 @@ public sealed partial class KeyChangeListener : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="hold"/> for a context whose fetch began at <paramref name="started"/>
-    /// (long.MinValue: unknown) with <paramref name="changesHeardThen"/> changes heard, under the trust
-    /// lock, so a change heard meanwhile either finds what it holds or is seen here. Not run when a
-    /// change to the key, or '*', was heard after the fetch began: the context may predate it.
-    /// <paramref name="hold"/> is told whether the context may live long: only if every change it could
-    /// have missed was heard after its fetch began (not a fetch of unknown start, begun before trust or
-    /// while a change to this key was settling, or slower than the settle time).
+    /// Runs <paramref name="hold"/> under the trust lock (a change heard meanwhile finds what it holds),
+    /// unless a change to the key or '*' was heard since the fetch began: the context may predate it.
+    /// It is told whether the context may live long (docs/direct-quota.md); <paramref name="started"/> is long.MinValue when unknown.
     /// </summary>
     internal void HoldUnlessChanged(string keyHash, long started, long? changesHeardThen, long now, Action<bool> hold)
     {
@@ -139,12 +135,9 @@ public sealed partial class KeyChangeListener : IDisposable
     }
 
     /// <summary>
-    /// Subscribes to the store's key-change channel and, for as long as this core runs, publishes a
-    /// probe to it every <see cref="s_probeEvery"/>. Messages come through one at a time in the order
-    /// Redis sent them, so a probe that came back means every change published before it was handled.
-    /// Long-lived contexts are trusted only while the newest probe is back or younger than
-    /// <see cref="s_probeLease"/>: a subscription that dies silently (no failure event) ends the
-    /// trust within that lease, and a probe that comes back after any gap starts it afresh.
+    /// Subscribes to the store's key-change channel and probes it every <see cref="s_probeEvery"/> until
+    /// this core stops. Messages arrive in Redis's order, so a probe back means every change before it was
+    /// handled; one not back within <see cref="s_probeLease"/> ends the trust, as a silently dead link would.
     /// </summary>
     private async Task ListenAsync()
     {
