@@ -35,7 +35,9 @@ public sealed class CoreDirectClient : IDecisionClient
         var options = Options.Create(new CoreRelayOptions());
         var metrics = new CoreRelayMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), options);
         _redis = new RedisConnection(redis, new RedisStoreOptions(), "benchmark-core", metrics, TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        var direct = new DirectQuota(_redis, options, metrics, TimeProvider.System, NullLogger<DirectQuota>.Instance);
+        var stores = new QuotaStoreVerifier(_redis, TimeProvider.System, NullLogger<QuotaStoreVerifier>.Instance);
+        var changes = new KeyChangeListener(_redis, stores, options, TimeProvider.System, NullLogger<KeyChangeListener>.Instance);
+        var direct = new DirectQuota(new KeyContextCache(stores, changes, options, TimeProvider.System), stores, changes, metrics, TimeProvider.System);
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = authQuota };
         _client = new QuotaDecisions(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), TimeProvider.System, NullLogger<QuotaDecisions>.Instance, direct);
     }

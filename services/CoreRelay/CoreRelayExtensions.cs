@@ -84,6 +84,9 @@ public static class CoreRelayExtensions
         if (options.DirectQuota && builder.Configuration.GetConnectionString("redis") is { Length: > 0 } redis)
         {
             builder.Services.AddQuotaStoreConnection<CoreRelayMetrics>(redis, "core-relay", _ => new RedisStoreOptions());
+            builder.Services.AddSingleton<QuotaStoreVerifier>();
+            builder.Services.AddSingleton<KeyChangeListener>();
+            builder.Services.AddSingleton<KeyContextCache>();
             builder.Services.AddSingleton<DirectQuota>();
         }
 

@@ -93,12 +93,12 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
         var hash = ApiKeyHash.Compute(Key);
         await core.PrimeAsync(Key);
-        var firstTaken = core.Direct.ContextTimestamp(hash);
+        var firstTaken = core.ContextTimestamp(hash);
 
         // Past half the TTL: decided here, and a fresh context is fetched (the context endpoint).
         cluster.Time.Advance(TimeSpan.FromMilliseconds(300));
         Assert.True((await core.AuthorizeAsync(Key)).Allowed);
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ContextTimestamp(hash) != firstTaken, TimeSpan.FromSeconds(30), "the context is refreshed");
+        await AiCdn.Testing.Wait.UntilAsync(() => core.ContextTimestamp(hash) != firstTaken, TimeSpan.FromSeconds(30), "the context is refreshed");
 
         // 600 ms after the first context, still decided here with the refreshed one.
         cluster.Time.Advance(TimeSpan.FromMilliseconds(300));
@@ -177,13 +177,13 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
 
         // Ten seconds of silence (twenty short TTLs): the key's next call is still decided here, and
         // the context, used past the short TTL, is refreshed in the background.
-        var taken = core.Direct.ContextTimestamp(hash);
+        var taken = core.ContextTimestamp(hash);
         await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(10));
         var before = core.DirectDecisions;
         Assert.True((await core.AuthorizeAsync(Key)).Allowed);
         Assert.Equal(before + 1, core.DirectDecisions);
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ContextTimestamp(hash) != taken, TimeSpan.FromSeconds(30), "the context is refreshed");
-        Assert.True(core.Direct.IsLongLived(hash));
+        await AiCdn.Testing.Wait.UntilAsync(() => core.ContextTimestamp(hash) != taken, TimeSpan.FromSeconds(30), "the context is refreshed");
+        Assert.True(core.IsLongLived(hash));
     }
 
     [Fact]
@@ -219,9 +219,9 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.All(decisions.Skip(1), d => Assert.Equal("rate_limit_exceeded", d.Error!.Code));
 
         // A context fetched right after a change lives only the short TTL (auth-quota's caches may lag).
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ContextTimestamp(hash) is not null, TimeSpan.FromSeconds(30), "the refetched context is held");
-        Assert.True(core.Direct.HasUsableContext(hash));
-        Assert.False(core.Direct.IsLongLived(hash));
+        await AiCdn.Testing.Wait.UntilAsync(() => core.ContextTimestamp(hash) is not null, TimeSpan.FromSeconds(30), "the refetched context is held");
+        Assert.True(core.HasUsableContext(hash));
+        Assert.False(core.IsLongLived(hash));
 
         await ChangeKeyAsync(cluster, core, hash, HttpMethod.Delete, $"/admin/keys/{id}");
         var gone = await core.AuthorizeAsync(key);
@@ -239,7 +239,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
 
         // The refresh reads the record while it is still enabled, and is held there.
         var gated = await HoldNextRefreshAsync(cluster, core, key);
-        Assert.True(core.Direct.IsFetching(hash));
+        Assert.True(core.IsFetching(hash));
 
         // The key is disabled while that read is out; then the read answers with the old record.
         await ChangeKeyAsync(cluster, core, hash, HttpMethod.Patch, $"/admin/keys/{id}", """{"enabled":false}""");
@@ -247,7 +247,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
 
         // The core heard the change after the fetch began: the stale context is not held, so the next
         // call goes to auth-quota and no fake time has to pass for the disable to hold.
-        Assert.False(core.Direct.HasUsableContext(hash));
+        Assert.False(core.HasUsableContext(hash));
         var refused = await core.AuthorizeAsync(key);
         Assert.Equal(401, refused.Status);
         Assert.Equal("api_key_disabled", refused.Error!.Code);
@@ -268,9 +268,9 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
             await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal(KeyChangeChannel.Name(prefix)), KeyChangeChannel.Everything);
         }
 
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "'*' drops the context");
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.HasUsableContext(hash), TimeSpan.FromSeconds(30), "'*' drops the context");
         await ReleaseRefreshAsync(gated, core, hash);
-        Assert.False(core.Direct.HasUsableContext(hash));
+        Assert.False(core.HasUsableContext(hash));
     }
 
     [Fact]
@@ -296,7 +296,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
             // with no time passing, instead of leaving the old limit in force for up to 60 s.
             await old.DisposeAsync();
             stopped = true;
-            await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the stopping replica's '*' drops the context");
+            await AiCdn.Testing.Wait.UntilAsync(() => !core.HasUsableContext(hash), TimeSpan.FromSeconds(30), "the stopping replica's '*' drops the context");
         }
         finally
         {
@@ -325,7 +325,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
             // Only the tenant's limit changes, which no key record carries: the file's sync announces
             // '*', and no time passes on the core's clock while it drops both contexts.
             await File.WriteAllTextAsync(file, Yaml(2));
-            await AiCdn.Testing.Wait.UntilAsync(() => hashes.All(h => !core.Direct.HasUsableContext(h)), TimeSpan.FromSeconds(30), "the file's new tenant limit drops every context");
+            await AiCdn.Testing.Wait.UntilAsync(() => hashes.All(h => !core.HasUsableContext(h)), TimeSpan.FromSeconds(30), "the file's new tenant limit drops every context");
 
             // The tenant's bucket holds the last call (the earlier ones drained at 1,000/min over the
             // 2.1 s steps), so the new limit of 2 lets one more through and refuses the next; with
@@ -380,13 +380,13 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
             enable.EnsureSuccessStatusCode();
         }
 
-        for (var i = 0; i < 120 && !(core.Direct.HearsKeyChanges && core.Direct.ProbeSettled); i++)
+        for (var i = 0; i < 120 && !(core.HearsKeyChanges && core.ProbeSettled); i++)
         {
             await Task.Delay(250);
             cluster.Time.Advance(TimeSpan.FromMilliseconds(250));
         }
 
-        Assert.True(core.Direct.HearsKeyChanges, "the subscription was confirmed again");
+        Assert.True(core.HearsKeyChanges, "the subscription was confirmed again");
         await LongLivedContextAsync(cluster, core, key);
     }
 
@@ -405,14 +405,14 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
             await server.ExecuteAsync("CLIENT", "PAUSE", "100000", "WRITE");
             try
             {
-                for (var step = 0; step < 4 && core.Direct.HearsKeyChanges; step++)
+                for (var step = 0; step < 4 && core.HearsKeyChanges; step++)
                 {
                     cluster.Time.Advance(TimeSpan.FromMilliseconds(250));
                     await Task.Delay(100);
                 }
 
-                Assert.False(core.Direct.HearsKeyChanges);
-                Assert.False(core.Direct.HasUsableContext(hash));
+                Assert.False(core.HearsKeyChanges);
+                Assert.False(core.HasUsableContext(hash));
             }
             finally
             {
@@ -429,12 +429,12 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         var hash = await LongLivedContextAsync(cluster, core, Key);
 
         await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(59));
-        Assert.True(core.Direct.HasUsableContext(hash));
-        Assert.NotNull(core.Direct.ContextTimestamp(hash));
+        Assert.True(core.HasUsableContext(hash));
+        Assert.NotNull(core.ContextTimestamp(hash));
 
         // Past the 60 s maximum age and the next 30 s sweep, the entry is gone without the key being called.
         await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(31));
-        Assert.Null(core.Direct.ContextTimestamp(hash));
+        Assert.Null(core.ContextTimestamp(hash));
     }
 
     [Fact]
@@ -455,7 +455,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
         Assert.Equal(2, core.DirectDecisions);
         Assert.Equal(401, unknown.Status);
         Assert.Equal("invalid_api_key", unknown.Error!.Code);
-        Assert.False(core.Direct.HasUsableContext(ApiKeyHash.Compute("sk-aicdn-never-issued-000000000001")));
+        Assert.False(core.HasUsableContext(ApiKeyHash.Compute("sk-aicdn-never-issued-000000000001")));
     }
 
     [Fact]
@@ -490,7 +490,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
 
         Assert.Equal(10, decisions.Count(d => d.Allowed));
         Assert.Equal(0, core.DirectDecisions);
-        Assert.False(core.Direct.HasUsableContext(ApiKeyHash.Compute(Key)));
+        Assert.False(core.HasUsableContext(ApiKeyHash.Compute(Key)));
     }
 
     [Fact]
@@ -532,10 +532,10 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     {
         var hash = ApiKeyHash.Compute(key);
         Assert.True((await core.PrimeAsync(key)).Allowed);
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.HearsKeyChanges, TimeSpan.FromSeconds(30), "the core hears key changes");
+        await AiCdn.Testing.Wait.UntilAsync(() => core.HearsKeyChanges, TimeSpan.FromSeconds(30), "the core hears key changes");
         await AdvanceAsync(cluster, core, TimeSpan.FromSeconds(2.1));
         Assert.True((await core.AuthorizeAsync(key)).Allowed);
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.IsLongLived(hash), TimeSpan.FromSeconds(30), "the core holds a long-lived context");
+        await AiCdn.Testing.Wait.UntilAsync(() => core.IsLongLived(hash), TimeSpan.FromSeconds(30), "the core holds a long-lived context");
         return hash;
     }
 
@@ -563,7 +563,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     private static async Task ReleaseRefreshAsync(GatedKeyStore gated, CoreDecider core, string hash)
     {
         gated.Release();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.IsFetching(hash), TimeSpan.FromSeconds(30), "the refresh has answered");
     }
 
     /// <summary>Changes a key through the admin API and waits until the announcement has dropped the core's context for it.</summary>
@@ -571,7 +571,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     {
         using var response = await cluster[0].AdminAsync(method, path, json);
         response.EnsureSuccessStatusCode();
-        await AiCdn.Testing.Wait.UntilAsync(() => !core.Direct.HasUsableContext(hash), TimeSpan.FromSeconds(30), $"{method} {path} drops the context");
+        await AiCdn.Testing.Wait.UntilAsync(() => !core.HasUsableContext(hash), TimeSpan.FromSeconds(30), $"{method} {path} drops the context");
     }
 
     /// <summary>A connection allowed to run CLIENT commands, to break this core's link in tests.</summary>
@@ -580,7 +580,7 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     /// <summary>Advances the fake clock once the core's probe is back (advancing past an outstanding probe's lease would end the trust).</summary>
     private static async Task AdvanceAsync(QuotaCluster cluster, CoreDecider core, TimeSpan by)
     {
-        await AiCdn.Testing.Wait.UntilAsync(() => core.Direct.ProbeSettled, TimeSpan.FromSeconds(30), "the core's probe is back");
+        await AiCdn.Testing.Wait.UntilAsync(() => core.ProbeSettled, TimeSpan.FromSeconds(30), "the core's probe is back");
         cluster.Time.Advance(by);
     }
 

@@ -16,10 +16,10 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
     public async Task<AuthorizeDecision> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken)
     {
         var refresh = false;
-        var context = direct?.Find(request.KeyHash, out refresh);
+        var context = direct?.Contexts.Find(request.KeyHash, out refresh);
         if (context is null && !refresh && await JoinFetchAsync(request.KeyHash, cancellationToken))
         {
-            context = direct!.Find(request.KeyHash, out refresh);
+            context = direct!.Contexts.Find(request.KeyHash, out refresh);
         }
 
         try
@@ -30,7 +30,7 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
         {
             // The client went away mid-decision while this call was to fetch the key's context:
             // let the next call do it (or the key would stay with auth-quota for good).
-            direct!.RefreshFailed(request.KeyHash, keyGone: false);
+            direct!.Contexts.RefreshFailed(request.KeyHash, keyGone: false);
             throw;
         }
     }
@@ -42,10 +42,10 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
     /// </summary>
     public async Task<KeyCheckResult?> CheckKeyAsync(string keyHash, CancellationToken cancellationToken)
     {
-        var context = direct?.Peek(keyHash);
+        var context = direct?.Contexts.Peek(keyHash);
         if (context is null && await JoinFetchAsync(keyHash, cancellationToken))
         {
-            context = direct!.Peek(keyHash);
+            context = direct!.Contexts.Peek(keyHash);
         }
 
         if (context is not null)
@@ -86,7 +86,7 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
     /// </summary>
     private async ValueTask<bool> JoinFetchAsync(string keyHash, CancellationToken cancellationToken)
     {
-        if (direct?.FetchInFlight(keyHash) is not { } fetch)
+        if (direct?.Contexts.FetchInFlight(keyHash) is not { } fetch)
         {
             return false;
         }
@@ -107,7 +107,7 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
 
     /// <summary>The key's id and tenant when this core holds its context (for cancelling exactly); nulls otherwise.</summary>
     public (string? KeyId, string? Tenant) KnownKey(string keyHash) =>
-        direct?.Peek(keyHash) is { } context ? (context.KeyId, context.Tenant) : (null, null);
+        direct?.Contexts.Peek(keyHash) is { } context ? (context.KeyId, context.Tenant) : (null, null);
 
     private static readonly OpenAiError AuthUnavailable =
         new("The authorisation service is unavailable; the request was not forwarded.", OpenAiErrorTypes.Unavailable, null, "auth_unavailable");
@@ -135,7 +135,7 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
             }
             else
             {
-                direct!.RefreshFailed(request.KeyHash, keyGone: decision.Status == StatusCodes.Status401Unauthorized);
+                direct!.Contexts.RefreshFailed(request.KeyHash, keyGone: decision.Status == StatusCodes.Status401Unauthorized);
             }
         }
 
@@ -307,7 +307,7 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
             LogContextUnavailable(logger, ex.GetType().Name);
         }
 
-        direct!.RefreshFailed(keyHash, keyGone);
+        direct!.Contexts.RefreshFailed(keyHash, keyGone);
     }
 
     /// <summary>auth-quota could not be reached, or did not answer within the resilience pipeline's timeout.</summary>

@@ -13,13 +13,14 @@ namespace AiCdn.Testing.Quota;
 
 /// <summary>
 /// What a core-relay with the quota store's address decides with: its own <see cref="QuotaDecisions"/>
-/// and <see cref="DirectQuota"/>, composed as CoreRelayExtensions composes them, on the cluster's clock.
+/// and <see cref="DirectQuota"/> with its parts, composed as CoreRelayExtensions composes them, on the cluster's clock.
 /// </summary>
 public sealed class CoreDecider : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly RedisConnection _redis;
     private readonly HttpClient _http;
+    private readonly TimeSpan _maxAge;
 
     /// <summary>The Redis client name of every test core (in <c>CLIENT LIST</c>).</summary>
     public const string ClientName = "core-relay-test";
@@ -29,15 +30,38 @@ public sealed class CoreDecider : IAsyncDisposable
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var options = Options.Create(new CoreRelayOptions());
+        _maxAge = options.Value.KeyContextMaxAge;
         var metrics = new CoreRelayMetrics(meters, options);
         Decisions = new MetricCollector<long>(meters, CoreRelayMetrics.MeterName, "aicdn.quota.decisions");
         _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, ClientName, metrics, time, NullLogger<RedisConnection>.Instance);
-        Direct = new DirectQuota(_redis, options, metrics, time, NullLogger<DirectQuota>.Instance);
+        var stores = new QuotaStoreVerifier(_redis, time, NullLogger<QuotaStoreVerifier>.Instance);
+        Listener = new KeyChangeListener(_redis, stores, options, time, NullLogger<KeyChangeListener>.Instance);
+        Direct = new DirectQuota(new KeyContextCache(stores, Listener, options, time), stores, Listener, metrics, time);
         _http = new HttpClient(new CallCounter(this) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
         Client = new QuotaDecisions(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), time, NullLogger<QuotaDecisions>.Instance, Direct);
     }
 
     public DirectQuota Direct { get; }
+
+    public KeyChangeListener Listener { get; }
+
+    /// <summary>Whether this core hears key changes now (and so lets announced contexts live long).</summary>
+    public bool HearsKeyChanges => Listener.HearsKeyChanges;
+
+    /// <summary>Whether no probe is out: advance the fake clock only then, or the probe times out.</summary>
+    public bool ProbeSettled => Listener.ProbeSettled;
+
+    /// <summary>Whether this core holds a context for the key that it may decide with now.</summary>
+    public bool HasUsableContext(string keyHash) => Direct.Contexts.Peek(keyHash) is not null;
+
+    /// <summary>Whether the key's context is being fetched now.</summary>
+    public bool IsFetching(string keyHash) => Direct.Contexts.FetchInFlight(keyHash) is not null;
+
+    /// <summary>When the held context for the key was taken (a TimeProvider timestamp), usable or not; null when none is held.</summary>
+    public long? ContextTimestamp(string keyHash) => Direct.Contexts.Held(keyHash)?.Timestamp;
+
+    /// <summary>Whether the held context for the key may live <see cref="CoreRelayOptions.KeyContextMaxAge"/> now.</summary>
+    public bool IsLongLived(string keyHash) => Direct.Contexts.Held(keyHash) is { } held && Direct.Contexts.Lifetime(held) == _maxAge;
 
     /// <summary>This core's link to Redis (to watch or break it in tests).</summary>
     public RedisConnection Redis => _redis;
@@ -66,12 +90,12 @@ public sealed class CoreDecider : IAsyncDisposable
         await AiCdn.Testing.Wait.UntilAsync(
             async () =>
             {
-                if (!Direct.HasUsableContext(hash) && !Direct.IsFetching(hash))
+                if (!HasUsableContext(hash) && !IsFetching(hash))
                 {
                     await AuthorizeAsync(apiKey);
                 }
 
-                return Direct.HasUsableContext(hash);
+                return HasUsableContext(hash);
             },
             TimeSpan.FromSeconds(30),
             "the core holds the key's context");
@@ -80,7 +104,8 @@ public sealed class CoreDecider : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Direct.Dispose();
+        Direct.Contexts.Dispose();
+        Listener.Dispose();
         Decisions.Dispose();
         _http.Dispose();
         await _redis.DisposeAsync();
