@@ -386,7 +386,7 @@ supervise() {
     status=0
     wait "$child" || status=$?
     [[ -e $prefix/run/stopping ]] && break
-    aicdn_log "$service exited ($status); starting it again in 2 s" | tee -a "$prefix/logs/$service.log"
+    aicdn_log "$service exited ($status); starting it again in 2 s" 2>&1 | tee -a "$prefix/logs/$service.log" >&2
     sleep 2
   done
 }

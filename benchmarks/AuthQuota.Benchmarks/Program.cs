@@ -1,5 +1,6 @@
 using System.Globalization;
 using AiCdn.AuthQuota.Benchmarks;
+using AiCdn.Testing.Quota;
 using HdrHistogram;
 using StackExchange.Redis;
 
@@ -20,7 +21,7 @@ if (args is ["--serve", var store])
 }
 
 var settings = BenchmarkSettings.Parse(args);
-await using var ownRedis = settings.Redis is null ? await RedisProcess.StartAsync() : null;
+await using var ownRedis = settings.Redis is null ? await RedisServer.StartAsync() : null;
 var redisAddress = settings.Redis ?? ownRedis!.ConnectionString;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"rate {settings.Rate}/s, {settings.Duration.TotalSeconds:0} s measured after {settings.Warmup.TotalSeconds:0} s warm-up, Redis {redisAddress}, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}"));

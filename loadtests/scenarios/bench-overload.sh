@@ -18,8 +18,8 @@ SRC="${SRC:-$REPO_DIR}"
 OUT="${OUT:-$LOAD_HOME/bench-overload}"
 BIN="$LOAD_HOME/bin/bench-overload"
 
-for tool in wrk redis-server taskset; do command -v "$tool" >/dev/null || die "$tool is needed"; done
-(($(nproc) >= 2)) || die "two CPUs are needed (the relay on one, the rest on the other)"
+for tool in wrk redis-server taskset; do command -v "$tool" >/dev/null || aicdn_die "$tool is needed"; done
+(($(nproc) >= 2)) || aicdn_die "two CPUs are needed (the relay on one, the rest on the other)"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 raise_nofile
@@ -45,10 +45,10 @@ ladder() { # LABEL [VAR=value ...]
   RUN_DIR="$OUT/$label"
   start_pinned "$@"
   trap 'stop_pids "$RUN_DIR/pids"' EXIT
-  log "$label: warming up (40 s of wrk)"
+  aicdn_log "$label: warming up (40 s of wrk)"
   taskset -c 1 wrk -t1 -c64 -d40s -s "$LOADTESTS_DIR/scenarios/post.lua" "http://127.0.0.1:$BENCH_EDGE/v1/chat/completions" >/dev/null
   for rate in $RATES; do
-    log "$label: $rate requests/s for ${RATE_SECONDS}s"
+    aicdn_log "$label: $rate requests/s for ${RATE_SECONDS}s"
     taskset -c 1 dotnet "$tool" rate -t "http://127.0.0.1:$BENCH_EDGE" -r "$rate" -d "$RATE_SECONDS" --warmup 3 \
       --mode whole --tokens 16 --ttft-ms 0 --token-interval-ms 0 --label "$label-$rate" \
       --json "$RUN_DIR/rate-$rate.json" >"$RUN_DIR/logs/rate-$rate.log" 2>&1 || true

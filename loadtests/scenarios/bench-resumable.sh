@@ -32,7 +32,7 @@ RUN_DIR="${RUN_DIR:-$LOAD_HOME/bench-resumable}"
 BIN="$LOAD_HOME/bin/bench-resumable"
 OUT="$RUN_DIR/results"
 
-[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
+[[ -f "$RUN_DIR/pids" ]] && aicdn_die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
 mkdir -p "$RUN_DIR/logs" "$OUT"
 raise_nofile
 
@@ -50,13 +50,13 @@ trap 'stop_pids "$RUN_DIR/pids"' EXIT
 start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:19280
 store_env=()
 if [[ $QUOTA_STORE == redis ]]; then
-  command -v redis-server >/dev/null || die "QUOTA_STORE=redis needs redis-server (apt-get install -y redis-server)"
+  command -v redis-server >/dev/null || aicdn_die "QUOTA_STORE=redis needs redis-server (apt-get install -y redis-server)"
   redis-server --port 19680 --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
   redis_pid=$!
   echo "redis $redis_pid" >>"$RUN_DIR/pids"
   # Its own Redis or none: a leftover one on the port would carry another run's state.
   for ((i = 0; i < 50; i++)); do
-    kill -0 "$redis_pid" 2>/dev/null || die "redis-server did not start (port 19680 taken? see $RUN_DIR/logs/redis.log)"
+    kill -0 "$redis_pid" 2>/dev/null || aicdn_die "redis-server did not start (port 19680 taken? see $RUN_DIR/logs/redis.log)"
     redis-cli -p 19680 ping >/dev/null 2>&1 && break
     sleep 0.1
   done
@@ -75,16 +75,14 @@ start_service edge-res edge-res "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=1
 start_service edge-plain edge-plain "$BIN/EdgeGateway/EdgeGateway.dll" LISTEN_HTTP=127.0.0.1:19082 METRICS_PORT=127.0.0.1:19582 \
   CORE_NODE_HOST=127.0.0.1:19481 CORE_TRANSPORT=h2c "${edge_env[@]}"
 
-for url in http://127.0.0.1:19280/health http://127.0.0.1:19380/health http://127.0.0.1:19180/health \
-  http://127.0.0.1:19181/health http://127.0.0.1:19580/health http://127.0.0.1:19581/health http://127.0.0.1:19582/health; do
-  wait_http "$url"
-done
-log "chain up; results in $OUT"
+require_healthy http://127.0.0.1:19280 http://127.0.0.1:19380 http://127.0.0.1:19180 http://127.0.0.1:19181 \
+  http://127.0.0.1:19580 http://127.0.0.1:19581 http://127.0.0.1:19582
+aicdn_log "chain up; results in $OUT"
 
 overhead() { # label target direct
-  log "overhead $1"
+  aicdn_log "overhead $1"
   dotnet "$tool" overhead -t "$2" --direct "$3" -c "$CONCURRENCY" -d "$OVERHEAD_SECONDS" --label "$1" \
-    --json "$OUT/overhead-$1.json" >"$OUT/overhead-$1.txt" 2>&1 || log "overhead $1 reported failures (see $OUT/overhead-$1.txt)"
+    --json "$OUT/overhead-$1.json" >"$OUT/overhead-$1.txt" 2>&1 || aicdn_log "overhead $1 reported failures (see $OUT/overhead-$1.txt)"
   tail -n 25 "$OUT/overhead-$1.txt"
 }
 overhead edge-only http://127.0.0.1:19080 http://127.0.0.1:19280
@@ -94,18 +92,18 @@ overhead resumable-vs-plain http://127.0.0.1:19081 http://127.0.0.1:19082
 # Who decided: with QUOTA_STORE=redis the cores decide what they hold a key context for, auth-quota the rest.
 for service in core-res:19180 core-plain:19181 auth-quota:19380; do
   decided=$(curl -fsS "http://127.0.0.1:${service#*:}/metrics" | awk '/^aicdn_quota_decisions_total/ { n += $NF } END { print n + 0 }')
-  log "quota decisions made by ${service%:*}: $decided"
+  aicdn_log "quota decisions made by ${service%:*}: $decided"
 done
 
 held() { # label edge-port core-group
-  log "streams $1: $STREAMS held ${HOLD}s"
+  aicdn_log "streams $1: $STREAMS held ${HOLD}s"
   dotnet "$tool" streams -t "http://127.0.0.1:$2" -n "$STREAMS" --open-rate 300 --hold "$HOLD" --token-interval-ms 5000 \
     --warmup 5 --watch "edge=$(pid_of "edge-${1}")" --watch "core=$(pid_of "$3")" --watch "mock=$(pid_of mock)" \
     --label "$1" --json "$OUT/streams-$1.json" --no-progress >"$OUT/streams-$1.txt" 2>&1 \
-    || log "streams $1 reported failures (see $OUT/streams-$1.txt)"
+    || aicdn_log "streams $1 reported failures (see $OUT/streams-$1.txt)"
   tail -n 30 "$OUT/streams-$1.txt"
 }
 held plain 19082 core-plain
 held res 19081 core-res
 
-log "done; stopping the chain"
+aicdn_log "done; stopping the chain"

@@ -21,16 +21,16 @@ RID="${RID:-linux-x64}"
 OUT="${OUT:-$REPO_DIR/loadtests/results/startup-$(date +%Y%m%d-%H%M%S)}"
 BIN="$LOAD_HOME/bin/startup"
 
-command -v redis-server >/dev/null || die "redis-server is needed (apt-get install redis-server)"
+command -v redis-server >/dev/null || aicdn_die "redis-server is needed (apt-get install redis-server)"
 raise_nofile
 mkdir -p "$OUT"
 if [[ "${NO_BUILD:-0}" != 1 || ! -d "$BIN/r2r" ]]; then
   build_services "$REPO_DIR" "$BIN/jit"
   for service in LlmMock AuthQuota CoreRelay EdgeGateway; do
-    log "building $service (Release, ReadyToRun, $RID)"
+    aicdn_log "building $service (Release, ReadyToRun, $RID)"
     dotnet publish "$REPO_DIR/services/$service/$service.csproj" -c Release -r "$RID" --self-contained false \
       -p:PublishReadyToRun=true -o "$BIN/r2r/$service" --artifacts-path "$LOAD_HOME/artifacts-r2r" -v quiet -nologo >&2 ||
-      die "$service ReadyToRun build failed"
+      aicdn_die "$service ReadyToRun build failed"
   done
 fi
 tool="$(load_tool)"
@@ -50,7 +50,7 @@ round() { # BUILD N
     start_bench_chain "$BIN/$build"
   fi
   healthy="$(date +%s%N)"
-  log "$build round $n: healthy after $(( (healthy - started) / 1000000 )) ms; $RATE/s for ${SECONDS_PER_RUN}s"
+  aicdn_log "$build round $n: healthy after $(( (healthy - started) / 1000000 )) ms; $RATE/s for ${SECONDS_PER_RUN}s"
   dotnet "$tool" rate -t "http://127.0.0.1:$BENCH_EDGE" -r "$RATE" -d "$SECONDS_PER_RUN" --warmup 0 \
     --mode whole --tokens 16 --label "$build-$n" --no-progress --json "$RUN_DIR/rate.json" >"$RUN_DIR/logs/rate.log" 2>&1 &
   local load=$!

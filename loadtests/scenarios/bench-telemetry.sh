@@ -18,8 +18,8 @@ SRC="${SRC:-$REPO_DIR}"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/bench-telemetry}"
 BIN="$LOAD_HOME/bin/bench-telemetry"
 
-command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
-[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
+command -v wrk >/dev/null || aicdn_die "wrk is needed (apt-get install wrk)"
+[[ -f "$RUN_DIR/pids" ]] && aicdn_die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
 mkdir -p "$RUN_DIR/logs"
 raise_nofile
 build_services "$SRC" "$BIN"
@@ -46,11 +46,9 @@ for i in "${!variants[@]}"; do
     METRICS_PORT="127.0.0.1:$((17580 + i))" CORE_NODE_HOST="127.0.0.1:$((17480 + i))" CORE_TRANSPORT=h2c \
     Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0
 done
-wait_http http://127.0.0.1:17280/health
-wait_http http://127.0.0.1:17380/health
+require_healthy http://127.0.0.1:17280 http://127.0.0.1:17380
 for i in "${!variants[@]}"; do
-  wait_http "http://127.0.0.1:$((17180 + i))/health"
-  wait_http "http://127.0.0.1:$((17580 + i))/health"
+  require_healthy "http://127.0.0.1:$((17180 + i))" "http://127.0.0.1:$((17580 + i))"
 done
 
 # "requests errors" from post.lua's summary line.
@@ -60,7 +58,7 @@ load() { # port seconds
 }
 
 for i in "${!variants[@]}"; do
-  log "warming ${variants[$i]} for ${WARMUP}s"
+  aicdn_log "warming ${variants[$i]} for ${WARMUP}s"
   load "$((17080 + i))" "$WARMUP" >/dev/null
 done
 echo "| round | telemetry | req/s | core µs CPU / request | edge µs CPU / request | errors |"

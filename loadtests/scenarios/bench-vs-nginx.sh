@@ -25,8 +25,8 @@ RUN_DIR="${RUN_DIR:-$LOAD_HOME/bench-vs-nginx}"
 BIN="$LOAD_HOME/bin/bench-vs-nginx"
 NGINX_EDGE=16090 NGINX_CORE=16190
 
-for tool in wrk nginx redis-server; do command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"; done
-[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
+for tool in wrk nginx redis-server; do command -v "$tool" >/dev/null || aicdn_die "$tool is needed (apt-get install $tool)"; done
+[[ -f "$RUN_DIR/pids" ]] && aicdn_die "$RUN_DIR/pids exists: a bench is running (or stop it: stop_pids $RUN_DIR/pids)"
 rm -rf "$RUN_DIR/nginx"
 mkdir -p "$RUN_DIR/logs"
 raise_nofile
@@ -56,7 +56,7 @@ cpu_ticks() { # pids...
 
 load() { wrk_post "$1" "$2" "$CONNECTIONS"; }
 
-log "warming each chain for ${WARMUP}s"
+aicdn_log "warming each chain for ${WARMUP}s"
 load "$BENCH_EDGE" "$WARMUP" >/dev/null
 load "$NGINX_EDGE" "$WARMUP" >/dev/null
 
@@ -83,10 +83,10 @@ held() { # name target pids...
   for pid in "$@"; do watch+=(--watch "relay=$pid"); done
   dotnet "$tool" streams -t "$target" -n "$STREAMS" --open-rate 500 --hold 20 --token-interval-ms 10000 \
     --warmup 5 --warmup-streams 50 "${watch[@]}" --json "$RUN_DIR/streams-$name.json" --label "$name" >"$RUN_DIR/logs/streams-$name.log" 2>&1 \
-    || log "the $name streams run reported errors (see $RUN_DIR/logs/streams-$name.log)"
+    || aicdn_log "the $name streams run reported errors (see $RUN_DIR/logs/streams-$name.log)"
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); g=[p for p in r["processes"] if p["group"]=="relay"][0]; print("%.1f" % g["rss_per_stream_ki_b"], r["counters"].get("streams_complete", 0))' "$RUN_DIR/streams-$name.json"
 }
-log "holding $STREAMS streams through each chain"
+aicdn_log "holding $STREAMS streams through each chain"
 read -r aicdn_rss aicdn_complete < <(held aicdn "http://127.0.0.1:$BENCH_EDGE" "${aicdn_streams[@]}")
 read -r nginx_rss nginx_complete < <(held nginx "http://127.0.0.1:$NGINX_EDGE" "${nginx_relays[@]}")
 

@@ -1,32 +1,29 @@
-# Shared helpers of the scenario scripts (sourced, not run).
+# Shared helpers of the scenario scripts (sourced, not run). Logging, dying and waiting for a
+# service's /health are the deploy scripts' (scripts/lib/aicdn.sh); what is here starts and measures
+# load-test chains.
 # shellcheck shell=bash
 
 LOADTESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_DIR="$(cd "$LOADTESTS_DIR/.." && pwd)"
 export REPO_DIR
+# shellcheck source=SCRIPTDIR/../../scripts/lib/aicdn.sh
+source "$REPO_DIR/scripts/lib/aicdn.sh"
 LOAD_HOME="${LOAD_HOME:-/tmp/aicdn-load}"
 # core-relay's request-header allow-list plus llm-mock's pacing and fault headers, which the load tool sends.
 MOCK_FORWARD_HEADERS="accept-language,openai-beta,user-agent,x-request-id,x-mock-*"
 export MOCK_FORWARD_HEADERS
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 # Raise the open-file limit to the hard limit: every held stream costs each process on its path a socket.
 raise_nofile() {
-  ulimit -n "$(ulimit -Hn)" || die "cannot raise the open-file limit"
+  ulimit -n "$(ulimit -Hn)" || aicdn_die "cannot raise the open-file limit"
 }
 
-# Waits until an HTTP URL answers 200, or fails after $2 seconds.
-wait_http() {
-  local url="$1" timeout="${2:-60}" i
-  for ((i = 0; i < timeout * 5; i++)); do
-    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.2
+# Waits for each BASE_URL to answer /health, 60 s each; a run cannot go on without one, so it stops.
+require_healthy() {
+  local url
+  for url in "$@"; do
+    aicdn_wait_healthy "$url" 60 || aicdn_die "$url/health did not answer within 60 s"
   done
-  die "$url did not answer within ${timeout}s"
 }
 
 # Comma-separated host:port list of COUNT ports from BASE.
@@ -80,7 +77,7 @@ stop_pids() {
   done
   while read -r group pid; do
     if [[ -n "$pid" && -d "/proc/$pid" ]] && grep -qaE "$STARTED_PROGRAMS" "/proc/$pid/cmdline" 2>/dev/null; then
-      log "killing $group $pid (did not stop on TERM)"
+      aicdn_log "killing $group $pid (did not stop on TERM)"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done <"$file"
@@ -92,9 +89,9 @@ build_services() {
   local src="$1" bin="$2" service
   [[ "${NO_BUILD:-0}" == 1 && -d "$bin" ]] && return 0
   for service in LlmMock AuthQuota CoreRelay EdgeGateway; do
-    log "building $service (Release) from $src"
+    aicdn_log "building $service (Release) from $src"
     dotnet publish "$src/services/$service/$service.csproj" -c Release -o "$bin/$service" \
-      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || die "$service build failed"
+      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || aicdn_die "$service build failed"
   done
 }
 
@@ -122,9 +119,9 @@ pid_of() {
 load_tool() {
   local out="$LOAD_HOME/bin/load-tool"
   if [[ ! -f "$out/aicdn-load.dll" || "${REBUILD:-0}" == 1 ]]; then
-    log "building the load tool (Release)"
+    aicdn_log "building the load tool (Release)"
     dotnet publish "$LOADTESTS_DIR/AiCdn.LoadTool/AiCdn.LoadTool.csproj" -c Release -o "$out" \
-      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || die "load tool build failed"
+      --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || aicdn_die "load tool build failed"
   fi
   printf '%s' "$out/aicdn-load.dll"
 }
@@ -179,10 +176,8 @@ start_bench_chain() { # BIN [VAR=value ...]
   start_service edge edge "$bin/EdgeGateway/EdgeGateway.dll" "$@" LISTEN_HTTP="127.0.0.1:$BENCH_EDGE" \
     METRICS_PORT="127.0.0.1:$BENCH_EDGE_MGMT" CORE_NODE_HOST="127.0.0.1:$core_port" CORE_TRANSPORT="$BENCH_CORE_TRANSPORT" \
     Edge__Limits__PerIpRequestsPerSecond=0 Edge__Limits__PerIpConcurrentRequests=0
-  wait_http "http://127.0.0.1:$BENCH_MOCK/health"
-  wait_http "http://127.0.0.1:$BENCH_AUTH/health"
-  wait_http "http://127.0.0.1:$BENCH_CORE/health"
-  wait_http "http://127.0.0.1:$BENCH_EDGE_MGMT/health"
+  require_healthy "http://127.0.0.1:$BENCH_MOCK" "http://127.0.0.1:$BENCH_AUTH" "http://127.0.0.1:$BENCH_CORE" \
+    "http://127.0.0.1:$BENCH_EDGE_MGMT"
 }
 
 # "requests errors" of a closed-model wrk run of short non-streamed completions (post.lua).

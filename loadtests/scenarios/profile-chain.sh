@@ -24,8 +24,8 @@ SRC="${SRC:-$REPO_DIR}"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/profile-chain}"
 BIN="$LOAD_HOME/bin/profile-chain"
 
-for tool in wrk perf redis-server; do command -v "$tool" >/dev/null || die "$tool is needed (apt-get install wrk linux-perf redis-server)"; done
-[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a run is going on (or stop it: stop_pids $RUN_DIR/pids)"
+for tool in wrk perf redis-server; do command -v "$tool" >/dev/null || aicdn_die "$tool is needed (apt-get install wrk linux-perf redis-server)"; done
+[[ -f "$RUN_DIR/pids" ]] && aicdn_die "$RUN_DIR/pids exists: a run is going on (or stop it: stop_pids $RUN_DIR/pids)"
 mkdir -p "$RUN_DIR/logs" "$OUT"
 raise_nofile
 build_services "$SRC" "$BIN"
@@ -52,12 +52,12 @@ load_for() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # auth-quota too: it hands out key contexts and is on the path when the core cannot decide.
-log "warming for ${WARMUP}s"
+aicdn_log "warming for ${WARMUP}s"
 load_for "$WARMUP" >/dev/null
 
 for service in edge core auth-quota; do
   pid="$(pid_of "$service")"
-  log "profiling $service ($pid) for ${SECONDS_PER_RUN}s under load${RATE:+ ($RATE/s)}"
+  aicdn_log "profiling $service ($pid) for ${SECONDS_PER_RUN}s under load${RATE:+ ($RATE/s)}"
   load_for "$((SECONDS_PER_RUN + 2))" >"$RUN_DIR/wrk-$service.txt" &
   load=$!
   sleep 1
@@ -67,7 +67,7 @@ for service in edge core auth-quota; do
   wait "$load"
   read -r requests _ <"$RUN_DIR/wrk-$service.txt"
   used_us=$(( (after - before) * 1000000 / $(getconf CLK_TCK) ))
-  log "$service: $(( used_us / SECONDS_PER_RUN / 10000 )) % of a core," \
+  aicdn_log "$service: $(( used_us / SECONDS_PER_RUN / 10000 )) % of a core," \
     "$(( used_us * (SECONDS_PER_RUN + 2) / SECONDS_PER_RUN / (requests > 0 ? requests : 1) )) µs of CPU per request (perf attached)"
   perf script -i "$RUN_DIR/$service.data" 2>/dev/null >"$RUN_DIR/$service.script"
   python3 "$LOADTESTS_DIR/scenarios/flamegraph.py" "$service, $LABEL" <"$RUN_DIR/$service.script" >"$OUT/$service.svg"
@@ -75,4 +75,4 @@ for service in edge core auth-quota; do
   python3 "$LOADTESTS_DIR/scenarios/top-frames.py" <"$RUN_DIR/$service.script" >"$OUT/$service-top.txt"
 done
 read -r requests errors <"$RUN_DIR/wrk-edge.txt"
-log "flame graphs and top frames in $OUT (wrk during the edge's profile: $((requests / (SECONDS_PER_RUN + 2))) req/s, $errors errors)"
+aicdn_log "flame graphs and top frames in $OUT (wrk during the edge's profile: $((requests / (SECONDS_PER_RUN + 2))) req/s, $errors errors)"

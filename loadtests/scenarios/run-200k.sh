@@ -12,6 +12,6 @@ export RATES="${RATES:-10000 50000 100000}" SOURCES="127.0.0.2-127.0.0.49"
 mem_gib=$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1048576))
 if [[ "${PLAN_ONLY:-0}" != 1 && "${FORCE:-0}" != 1 && ($(nproc) -lt 16 || $mem_gib -lt 63) ]]; then
   PLAN_ONLY=1 "$(dirname "$0")/scenario.sh"
-  die "this machine has $(nproc) cores and ${mem_gib} GiB; 200k streams need at least 16 cores and 64 GiB (see BENCHMARKS.md for the extrapolation). FORCE=1 runs it anyway."
+  aicdn_die "this machine has $(nproc) cores and ${mem_gib} GiB; 200k streams need at least 16 cores and 64 GiB (see BENCHMARKS.md for the extrapolation). FORCE=1 runs it anyway."
 fi
 exec "$(dirname "$0")/scenario.sh"

@@ -16,6 +16,6 @@ raise_nofile
 build_services "$REPO_DIR" "$BIN"
 tool="$(load_tool)"
 mkdir -p "$OUT"
-log "chaos: $STREAMS streams per fault; results in $OUT"
+aicdn_log "chaos: $STREAMS streams per fault; results in $OUT"
 dotnet "$tool" chaos --bin "$BIN" --out "$OUT" -n "$STREAMS" --tokens "$TOKENS" --token-interval-ms "$INTERVAL_MS" \
   --stall "$STALL" ${FAULTS:+--faults "$FAULTS"}

@@ -57,11 +57,11 @@ AICDN_EDGE="${EDGE_TARGETS%%,*}" MOCK="${MOCK_TARGETS%%,*}" NGINX_EDGE="http://1
 CHAIN_WATCH="$LOAD_HOME/chain/pids" NGINX_WATCH="$LOAD_HOME/nginx/watch"
 grep '^mock ' "$CHAIN_WATCH" >"$OUT_DIR/mock.watch"
 
-step() { log "── $*"; }
+step() { aicdn_log "── $*"; }
 tool_run() { # name args...
   local name="$1"
   shift
-  dotnet "$tool" "$@" --json "$OUT_DIR/$name.json" --no-progress >"$OUT_DIR/$name.log" 2>&1 || log "$name: not clean (see $name.log)"
+  dotnet "$tool" "$@" --json "$OUT_DIR/$name.json" --no-progress >"$OUT_DIR/$name.log" 2>&1 || aicdn_log "$name: not clean (see $name.log)"
 }
 
 step "overhead: origin vs AiCdn, origin vs nginx"
@@ -86,12 +86,12 @@ done
 
 streams_args=(-n "$STREAMS" --open-rate "$OPEN_RATE" --hold "$HOLD" --token-interval-ms "$INTERVAL_MS" --warmup 10 --warmup-streams 200 --grace 120)
 step "streams: $STREAMS straight to the mocks"
-run_streams direct "$MOCK_TARGETS" "$OUT_DIR/mock.watch" "$OUT_DIR/streams-direct.json" "${streams_args[@]}" || log "direct streams not clean"
+run_streams direct "$MOCK_TARGETS" "$OUT_DIR/mock.watch" "$OUT_DIR/streams-direct.json" "${streams_args[@]}" || aicdn_log "direct streams not clean"
 step "streams: $STREAMS through nginx"
-run_streams nginx "$NGINX_EDGE" "$NGINX_WATCH" "$OUT_DIR/streams-nginx.json" "${streams_args[@]}" || log "nginx streams not clean"
+run_streams nginx "$NGINX_EDGE" "$NGINX_WATCH" "$OUT_DIR/streams-nginx.json" "${streams_args[@]}" || aicdn_log "nginx streams not clean"
 "$LOADTESTS_DIR/scenarios/stop-nginx-peer.sh"
 step "streams: $STREAMS through AiCdn"
-run_streams aicdn "$EDGE_TARGETS" "$CHAIN_WATCH" "$OUT_DIR/streams-aicdn.json" "${streams_args[@]}" || log "AiCdn streams not clean"
+run_streams aicdn "$EDGE_TARGETS" "$CHAIN_WATCH" "$OUT_DIR/streams-aicdn.json" "${streams_args[@]}" || aicdn_log "AiCdn streams not clean"
 
 step "report"
 results=()
@@ -100,4 +100,4 @@ for file in "$OUT_DIR"/overhead-*.json "$OUT_DIR"/rate-*.json "$OUT_DIR"/streams
 done
 dotnet "$tool" report "${results[@]}" --baseline nginx --markdown "$OUT_DIR/report.md" --html "$OUT_DIR/report.html" --title "AiCdn $NAME" >/dev/null
 grep -h -E 'wrk-summary|Requests/sec' "$OUT_DIR"/wrk-*.txt >"$OUT_DIR/wrk-summary.txt" || true
-log "done: $OUT_DIR/report.md, $OUT_DIR/report.html"
+aicdn_log "done: $OUT_DIR/report.md, $OUT_DIR/report.html"

@@ -24,7 +24,7 @@ SRC="${SRC:-$REPO_DIR}"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/chain}"
 BIN="$LOAD_HOME/bin/chain"
 
-[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: a chain is running (stop it with stop-chain.sh)"
+[[ -f "$RUN_DIR/pids" ]] && aicdn_die "$RUN_DIR/pids exists: a chain is running (stop it with stop-chain.sh)"
 mkdir -p "$RUN_DIR/logs"
 raise_nofile
 
@@ -61,15 +61,15 @@ for ((i = 0; i < EDGES; i++)); do
     Edge__Limits__PerIpRequestsPerSecond=1000000 Edge__Limits__PerIpConcurrentRequests=1000000
 done
 
-for ((i = 0; i < MOCKS; i++)); do wait_http "http://127.0.0.1:$((MOCK_PORT + i))/health"; done
-wait_http "http://127.0.0.1:$AUTH_PORT/health"
-for ((i = 0; i < CORES; i++)); do wait_http "http://127.0.0.1:$((CORE_PORT + i))/health"; done
+for ((i = 0; i < MOCKS; i++)); do require_healthy "http://127.0.0.1:$((MOCK_PORT + i))"; done
+require_healthy "http://127.0.0.1:$AUTH_PORT"
+for ((i = 0; i < CORES; i++)); do require_healthy "http://127.0.0.1:$((CORE_PORT + i))"; done
 # The edge serves /health on its management listener.
-for ((i = 0; i < EDGES; i++)); do wait_http "http://127.0.0.1:$((EDGE_MANAGEMENT_PORT + i))/health"; done
+for ((i = 0; i < EDGES; i++)); do require_healthy "http://127.0.0.1:$((EDGE_MANAGEMENT_PORT + i))"; done
 
 cat >"$RUN_DIR/chain.env" <<ENV
 EDGE_TARGETS=$(port_list "$EDGE_PORT" "$EDGES" | sed 's|127|http://127|g')
 MOCK_TARGETS=$(port_list "$MOCK_PORT" "$MOCKS" | sed 's|127|http://127|g')
 EDGE_TO_CORE=$EDGE_TO_CORE
 ENV
-log "chain up: $EDGES edge(s) from :$EDGE_PORT, $CORES core(s) from :$CORE_PORT, $MOCKS mock(s) from :$MOCK_PORT, auth-quota :$AUTH_PORT (edge→core $EDGE_TO_CORE); pids in $RUN_DIR/pids"
+aicdn_log "chain up: $EDGES edge(s) from :$EDGE_PORT, $CORES core(s) from :$CORE_PORT, $MOCKS mock(s) from :$MOCK_PORT, auth-quota :$AUTH_PORT (edge→core $EDGE_TO_CORE); pids in $RUN_DIR/pids"

@@ -19,8 +19,8 @@ RUN_DIR="${RUN_DIR:-$LOAD_HOME/nginx}"
 CHAIN_PIDS="${CHAIN_PIDS:-$LOAD_HOME/chain/pids}"
 TEMPLATES="$LOADTESTS_DIR/peers/nginx"
 
-command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx)"
-[[ -f "$RUN_DIR/pids" ]] && die "$RUN_DIR/pids exists: the peer is running (stop it with stop-nginx-peer.sh)"
+command -v nginx >/dev/null || aicdn_die "nginx is not installed (apt-get install nginx)"
+[[ -f "$RUN_DIR/pids" ]] && aicdn_die "$RUN_DIR/pids exists: the peer is running (stop it with stop-nginx-peer.sh)"
 mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp"
 raise_nofile
 nofile="$(ulimit -Hn)"
@@ -61,8 +61,8 @@ PY
 
 render "$TEMPLATES/core.conf.template" "$RUN_DIR/core.conf"
 render "$TEMPLATES/edge.conf.template" "$RUN_DIR/edge.conf"
-nginx -t -q -c "$RUN_DIR/core.conf" -p "$RUN_DIR" -e "$RUN_DIR/logs/core-error.log" || die "core.conf is invalid"
-nginx -t -q -c "$RUN_DIR/edge.conf" -p "$RUN_DIR" -e "$RUN_DIR/logs/edge-error.log" || die "edge.conf is invalid"
+nginx -t -q -c "$RUN_DIR/core.conf" -p "$RUN_DIR" -e "$RUN_DIR/logs/core-error.log" || aicdn_die "core.conf is invalid"
+nginx -t -q -c "$RUN_DIR/edge.conf" -p "$RUN_DIR" -e "$RUN_DIR/logs/edge-error.log" || aicdn_die "edge.conf is invalid"
 nginx -c "$RUN_DIR/core.conf" -p "$RUN_DIR" -e "$RUN_DIR/logs/core-error.log"
 nginx -c "$RUN_DIR/edge.conf" -p "$RUN_DIR" -e "$RUN_DIR/logs/edge-error.log"
 
@@ -85,5 +85,5 @@ if [[ -f "$CHAIN_PIDS" ]]; then
 fi
 cat "$RUN_DIR/pids" >>"$RUN_DIR/watch"
 
-wait_http "http://127.0.0.1:$NGINX_EDGE_PORT/health" 20
-log "nginx peer up: edge :$NGINX_EDGE_PORT → core :$NGINX_CORE_PORT (+$((NGINX_CORE_LISTENERS - 1)) ports) → $MOCKS mock(s) from :$MOCK_PORT, $NGINX_WORKERS workers each; pids in $RUN_DIR/pids"
+aicdn_wait_healthy "http://127.0.0.1:$NGINX_EDGE_PORT" 20 || aicdn_die "the nginx edge did not answer /health within 20 s"
+aicdn_log "nginx peer up: edge :$NGINX_EDGE_PORT → core :$NGINX_CORE_PORT (+$((NGINX_CORE_LISTENERS - 1)) ports) → $MOCKS mock(s) from :$MOCK_PORT, $NGINX_WORKERS workers each; pids in $RUN_DIR/pids"

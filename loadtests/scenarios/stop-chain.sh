@@ -5,4 +5,4 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUN_DIR="${RUN_DIR:-$LOAD_HOME/chain}"
 stop_pids "$RUN_DIR/pids"
-log "chain stopped"
+aicdn_log "chain stopped"

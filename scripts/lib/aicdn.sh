@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by deploy.sh and manage.sh (sourced, never run). Knows the install layout:
+# Shared by deploy.sh, manage.sh and publish.sh (sourced, never run); the load scenarios take its
+# logging and waiting through loadtests/scenarios/lib.sh. Knows the install layout:
 #
 #   <prefix>/releases/<id>/<service>/   one folder per service, as `dotnet publish` made it
 #   <prefix>/current -> releases/<id>   the release that runs (swapped atomically on deploy)
@@ -19,10 +20,12 @@ AICDN_DEFAULT_CONFIG_DIR=/etc/aicdn
 # shellcheck disable=SC2034
 AICDN_ALL_SERVICES=(llm-mock auth-quota core-relay edge-gateway)
 
-aicdn_log() { printf '%s %s\n' "$(date '+%H:%M:%S')" "$*"; }
-aicdn_warn() { printf '%s warning: %s\n' "$(date '+%H:%M:%S')" "$*" >&2; }
+# Progress goes to standard error, so standard output carries only what a command produces (the
+# archive manage.sh backup made, a value a load scenario reads with $(...)).
+aicdn_log() { printf '%s %s\n' "$(date '+%H:%M:%S')" "$*" >&2; }
+aicdn_warn() { aicdn_log "warning: $*"; }
 aicdn_die() {
-  printf 'error: %s\n' "$*" >&2
+  aicdn_log "error: $*"
   exit 1
 }
 
@@ -229,7 +232,8 @@ aicdn_require_curl() {
   command -v curl >/dev/null 2>&1 || aicdn_die "curl is needed for health checks: apt-get install -y curl"
 }
 
-# Waits until URL/health answers 200, the process PID (if given) stays alive, or TIMEOUT seconds pass.
+# Waits until URL/health answers 2xx (returns 0), the process PID, if given, exits (2), or TIMEOUT
+# seconds pass (1). Asked every 0.2 s, so the time a start-up takes can be read from it.
 aicdn_wait_healthy() {
   local url=$1 timeout=$2 pid=${3:-} deadline
   deadline=$((SECONDS + timeout))
@@ -240,7 +244,7 @@ aicdn_wait_healthy() {
     if curl -fsS -o /dev/null --max-time 2 "$url/health" 2>/dev/null; then
       return 0
     fi
-    sleep 0.5
+    sleep 0.2
   done
   return 1
 }

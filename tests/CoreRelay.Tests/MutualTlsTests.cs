@@ -16,8 +16,8 @@ public sealed class MutualTlsTests : IAsyncLifetime
         Core =
         {
             ["CoreRelay:ListenTls"] = $"127.0.0.1:{_tlsPort}",
-            ["CoreRelay:Tls:CertificateFile"] = _certificates.ServerCertFile,
-            ["CoreRelay:Tls:KeyFile"] = _certificates.ServerKeyFile,
+            ["CoreRelay:Tls:CertificateFile"] = _certificates.Server.CertificateFile,
+            ["CoreRelay:Tls:KeyFile"] = _certificates.Server.KeyFile,
             ["CoreRelay:Tls:ClientCaFile"] = _certificates.CaFile,
         },
     });
@@ -31,7 +31,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     [Fact]
     public async Task ClientCertificateFromConfiguredCa_IsTrustedWithoutSignature()
     {
-        using var client = Client(_certificates.Client);
+        using var client = Client(_certificates.Client.Certificate);
         using var request = Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 2);
         request.Version = HttpVersion.Version20;
 
@@ -55,7 +55,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     public async Task ClientCertificateFromAnotherCa_IsRefusedAtTheHandshake()
     {
         using var stranger = TestCertificates.Create("Someone Else's CA");
-        using var client = Client(stranger.Client);
+        using var client = Client(stranger.Client.Certificate);
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 2)));
     }

@@ -36,9 +36,9 @@ public sealed class CoreLinkTests
     [Fact]
     public async Task H2OverMutualTls_CoreSeesEdgeCertificate()
     {
-        using var certificates = new TestAuthority();
-        var (_, coreCertificate, coreKey) = certificates.Server("core");
-        var (_, edgeCertificate, edgeKey) = certificates.Client("edge");
+        using var certificates = TestCertificates.Create();
+        var (_, coreCertificate, coreKey) = certificates.Server;
+        var (_, edgeCertificate, edgeKey) = certificates.Client;
         var port = FreePort.Next();
         var observer = new CoreObserver();
         await using var chain = await EdgeChains.StartAsync(
@@ -48,7 +48,7 @@ public sealed class CoreLinkTests
                 ["Edge:CoreTransport"] = "h2",
                 ["Edge:CoreClientCertificateFile"] = edgeCertificate,
                 ["Edge:CoreClientKeyFile"] = edgeKey,
-                ["Edge:CoreCaFile"] = certificates.AuthorityFile,
+                ["Edge:CoreCaFile"] = certificates.CaFile,
             },
             coreServices: observer.Install(),
             core: new()
@@ -56,7 +56,7 @@ public sealed class CoreLinkTests
                 ["CoreRelay:ListenTls"] = $"127.0.0.1:{port}",
                 ["CoreRelay:Tls:CertificateFile"] = coreCertificate,
                 ["CoreRelay:Tls:KeyFile"] = coreKey,
-                ["CoreRelay:Tls:ClientCaFile"] = certificates.AuthorityFile,
+                ["CoreRelay:Tls:ClientCaFile"] = certificates.CaFile,
             });
         using var client = chain.CreateEdgeClient();
 

@@ -51,8 +51,8 @@ public sealed class TlsListenerTests
     [Fact]
     public async Task CertificateFilesReplaced_NewConnectionsGetNewCertificate_OpenStreamUnaffected()
     {
-        using var certificates = new TestAuthority();
-        var (oldCertificate, certificateFile, keyFile) = certificates.Server("edge-old");
+        using var certificates = TestCertificates.Create();
+        var (oldCertificate, certificateFile, keyFile) = certificates.Server;
         var port = FreePort.Next();
         await using var chain = await EdgeChains.StartAsync(new()
         {
@@ -67,7 +67,7 @@ public sealed class TlsListenerTests
         var reading = SseClient.ReadAllAsync(response, Timeouts.Token());
 
         // Replace both files as a secret rotation does: written aside, then renamed over.
-        var (newCertificate, newCertificateFile, newKeyFile) = certificates.Server("edge-new");
+        var (newCertificate, newCertificateFile, newKeyFile) = certificates.IssueServer("localhost-renewed");
         File.Move(newKeyFile, keyFile, overwrite: true);
         File.Move(newCertificateFile, certificateFile, overwrite: true);
 

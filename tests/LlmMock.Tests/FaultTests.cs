@@ -40,7 +40,7 @@ public sealed class FaultTests
         using var response = await client.SendAsync(
             Chat.Completion(Chat.Body(stream: true, maxTokens: 10), ("x-mock-token-interval-ms", "1000"), ("x-mock-fault", "abort-after=3")),
             HttpCompletionOption.ResponseHeadersRead);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
         await stream.WaitForCountAsync(2, "role chunk and token 1");
         time.Advance(s_second);
         await stream.WaitForCountAsync(3, "token 2");
@@ -66,7 +66,7 @@ public sealed class FaultTests
         using var response = await client.SendAsync(
             Chat.Completion(Chat.Body(stream: true, maxTokens: 10), ("x-mock-fault", "abort-after=2")),
             HttpCompletionOption.ResponseHeadersRead);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
         await stream.WaitForCountAsync(3, "role chunk and 2 tokens");
         await time.WaitForTimerAsync(TimeSpan.FromMilliseconds(50));
         time.Advance(TimeSpan.FromMilliseconds(50));
@@ -105,7 +105,7 @@ public sealed class FaultTests
         using var response = await client.SendAsync(
             Chat.Completion(Chat.Body(stream: true, maxTokens: 5, includeUsage: true), ("x-mock-fault", "stall-after=2;stall-ms=5000")),
             HttpCompletionOption.ResponseHeadersRead);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
         await stream.WaitForCountAsync(3, "role chunk and 2 tokens");
         await time.WaitForTimerAsync(TimeSpan.FromMilliseconds(5000));
         time.Advance(TimeSpan.FromMilliseconds(4999));
@@ -257,7 +257,7 @@ public sealed class FaultTests
         using var client = host.CreateClient();
 
         using var response = await client.SendAsync(Chat.Completion(Chat.Body(stream: true, maxTokens: 10)), HttpCompletionOption.ResponseHeadersRead);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
 
         Assert.NotNull(await stream.WaitForEndAsync());
         Assert.Equal(4, Chat.ContentChunks(stream.Events).Count);

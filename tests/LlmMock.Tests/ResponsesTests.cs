@@ -96,7 +96,7 @@ public sealed class ResponsesTests(MockFixture fixture) : IClassFixture<MockFixt
             Chat.Post("/v1/responses", """{"model":"mock-gpt","stream":true,"input":"Hello"}""", ("x-mock-fault", "abort-after=3")),
             HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var collector = SseCollector.Start(response);
+        var collector = SseClient.Start(response);
 
         var failure = await collector.WaitForEndAsync();
 

@@ -24,7 +24,7 @@ public sealed class TimingTests
             Chat.Completion(Chat.Body(stream: true, maxTokens: 3), ("x-mock-ttft-ms", "5000")),
             HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
         await time.WaitForTimerAsync(TimeSpan.FromMilliseconds(5000));
 
         time.Advance(TimeSpan.FromMilliseconds(4999));
@@ -45,7 +45,7 @@ public sealed class TimingTests
         using var response = await client.SendAsync(
             Chat.Completion(Chat.Body(stream: true, maxTokens: 4), ("x-mock-token-interval-ms", "1000")),
             HttpCompletionOption.ResponseHeadersRead);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
 
         // No time to first token: the role chunk and the first token come at once.
         await stream.WaitForCountAsync(2, "role chunk and first token");
@@ -72,7 +72,7 @@ public sealed class TimingTests
         using var client = host.CreateClient();
 
         using var response = await client.SendAsync(Chat.Completion(Chat.Body(stream: true, maxTokens: 3)), HttpCompletionOption.ResponseHeadersRead);
-        var stream = SseCollector.Start(response);
+        var stream = SseClient.Start(response);
         await time.WaitForTimerAsync(TimeSpan.FromMilliseconds(300));
         await stream.AssertNoMoreThanAsync(0, "before the configured time to first token");
         time.Advance(TimeSpan.FromMilliseconds(300));
