@@ -29,7 +29,7 @@ public sealed class SettlementQueueTests
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(async _ =>
         {
-            using var response = await client.SendAsync(Tests.Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 3));
+            using var response = await client.SendAsync(Support.Requests.Chat(Chain.ApiKey, stream: false, maxTokens: 3));
             return response.StatusCode;
         }));
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));

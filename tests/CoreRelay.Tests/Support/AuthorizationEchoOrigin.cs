@@ -3,7 +3,7 @@ using AiCdn.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace AiCdn.CoreRelay.Tests;
+namespace AiCdn.CoreRelay.Tests.Support;
 
 /// <summary>An origin that records every header it receives and answers a minimal chat completion.</summary>
 public sealed class AuthorizationEchoOrigin : IAsyncDisposable

@@ -1,7 +1,7 @@
 using AiCdn.Testing;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AiCdn.LlmMock.Tests;
+namespace AiCdn.LlmMock.Tests.Support;
 
 /// <summary>
 /// A fake clock that also tells which timers the code under test has started, so a test advances

@@ -3,7 +3,7 @@ using Aspire.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AiCdn.EndToEnd.Tests;
+namespace AiCdn.EndToEnd.Tests.Support;
 
 /// <summary>
 /// The whole AppHost (llm-mock, auth-quota, core-relay, edge-gateway and the quota store), started once

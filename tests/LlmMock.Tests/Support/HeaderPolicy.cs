@@ -1,6 +1,6 @@
 using System.ClientModel.Primitives;
 
-namespace AiCdn.LlmMock.Tests;
+namespace AiCdn.LlmMock.Tests.Support;
 
 /// <summary>Adds a header to every request the OpenAI SDK sends, the way an app adds one to a real client.</summary>
 internal sealed class HeaderPolicy(string name, string value) : PipelinePolicy

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>What the deployment tests work on: the built AppHost (it moves with --artifacts-path), the manifests and the scripts.</summary>
 public static class DeployPaths

@@ -1,4 +1,4 @@
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>The deployed nodes are shared by the bare-machine tests, which run one after another.</summary>
 [CollectionDefinition(Name)]

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AiCdn.CoreRelay.Quota;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiCdn.ResumableStreams.Tests;
+namespace AiCdn.ResumableStreams.Tests.Support;
 
 /// <summary>
 /// Records the settlements a core sends to auth-quota (and passes them on), by reservation. A core

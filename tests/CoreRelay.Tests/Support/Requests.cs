@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace AiCdn.CoreRelay.Tests;
+namespace AiCdn.CoreRelay.Tests.Support;
 
 internal static class Requests
 {

@@ -5,7 +5,7 @@ using AiCdn.Common.Quota;
 using AiCdn.CoreRelay.Quota;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiCdn.CoreRelay.Tests;
+namespace AiCdn.CoreRelay.Tests.Support;
 
 /// <summary>Sees every settlement the core sends to auth-quota (and lets it through), so tests can check what was charged.</summary>
 public sealed class SettlementRecorder

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.ML.Tokenizers;
 
-namespace AiCdn.CoreRelay.Tests;
+namespace AiCdn.CoreRelay.Tests.Support;
 
 /// <summary>The real o200k tokenizer, counting how many characters it was asked to count.</summary>
 internal sealed class CountingTokenizer(Tokenizer inner) : Tokenizer

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>The AppHost's model as <c>--publisher manifest</c> writes it (what aspirate reads).</summary>
 public static class AspireManifest

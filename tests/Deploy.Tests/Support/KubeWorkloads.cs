@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>Questions the tests ask of rendered workloads: their environment and ports, resolved through ConfigMaps.</summary>
 public static class KubeWorkloads

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AiCdn.Fuzz.Tests;
+namespace AiCdn.Fuzz.Tests.Support;
 
 /// <summary>One generated HTTP request, as raw as a hostile client would send it.</summary>
 public sealed record FuzzRequest(string Method, string Path, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body)

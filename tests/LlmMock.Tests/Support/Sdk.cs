@@ -3,7 +3,7 @@ using System.ClientModel.Primitives;
 using AiCdn.Testing;
 using OpenAI;
 
-namespace AiCdn.LlmMock.Tests;
+namespace AiCdn.LlmMock.Tests.Support;
 
 /// <summary>The official OpenAI SDK pointed at a mock, as an application would configure it for any compatible server.</summary>
 internal static class Sdk

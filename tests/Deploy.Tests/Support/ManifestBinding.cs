@@ -1,4 +1,4 @@
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>An endpoint of a resource in the Aspire manifest; no target port means the .NET image's default.</summary>
 public sealed record ManifestBinding(string Name, string Scheme, int? TargetPort);

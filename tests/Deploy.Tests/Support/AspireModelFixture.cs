@@ -1,4 +1,4 @@
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>The published Aspire manifest and the rendered dev overlay, made once for the consistency tests.</summary>
 public sealed class AspireModelFixture : IAsyncLifetime

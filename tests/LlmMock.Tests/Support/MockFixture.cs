@@ -1,6 +1,6 @@
 using AiCdn.Testing;
 
-namespace AiCdn.LlmMock.Tests;
+namespace AiCdn.LlmMock.Tests.Support;
 
 /// <summary>One unpaced mock shared by a test class whose tests do not change its settings.</summary>
 public sealed class MockFixture : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>Renders a kustomization with the cluster tool operators use, <c>kubectl kustomize</c>.</summary>
 public static partial class Kustomize

@@ -2,7 +2,7 @@ using System.Text;
 using AiCdn.Testing;
 using CsCheck;
 
-namespace AiCdn.Fuzz.Tests;
+namespace AiCdn.Fuzz.Tests.Support;
 
 /// <summary>
 /// Generators of malformed requests: every public route of the edge, the admin API, and WebSocket

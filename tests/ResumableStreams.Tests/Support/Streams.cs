@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AiCdn.Testing;
 
-namespace AiCdn.ResumableStreams.Tests;
+namespace AiCdn.ResumableStreams.Tests.Support;
 
 /// <summary>Requests and readings the resumable-stream tests share.</summary>
 internal static class Streams

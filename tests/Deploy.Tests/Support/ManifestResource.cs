@@ -1,4 +1,4 @@
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>A project or container resource of the published Aspire manifest.</summary>
 public sealed record ManifestResource(

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>One node deployed by <c>scripts/deploy.sh --prefix ... --no-systemd</c>, running in the foreground.</summary>
 public sealed class BareNode(string name, string root) : IAsyncDisposable

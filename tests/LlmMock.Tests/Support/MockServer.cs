@@ -2,7 +2,7 @@ using AiCdn.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace AiCdn.LlmMock.Tests;
+namespace AiCdn.LlmMock.Tests.Support;
 
 /// <summary>Starts llm-mock on a real Kestrel socket, composed as its Program.cs composes it.</summary>
 internal static class MockServer

@@ -2,7 +2,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>One rendered Kubernetes object, as the YAML's maps, lists and strings.</summary>
 public sealed class KubeObject(Dictionary<object, object> root)

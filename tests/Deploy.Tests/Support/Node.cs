@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>Walks YamlDotNet's untyped documents: maps, lists and scalars (as strings).</summary>
 public static class Node

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace AiCdn.LlmMock.Tests;
+namespace AiCdn.LlmMock.Tests.Support;
 
 /// <summary>Raw requests and readers for the OpenAI wire format, for tests that check bytes the SDK hides.</summary>
 internal static class Chat

@@ -5,7 +5,7 @@ using AiCdn.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace AiCdn.CoreRelay.Tests;
+namespace AiCdn.CoreRelay.Tests.Support;
 
 /// <summary>
 /// A scriptable OpenAI-like origin for failure tests: its behaviour is fixed at start

@@ -1,4 +1,4 @@
-namespace AiCdn.Deploy.Tests;
+namespace AiCdn.Deploy.Tests.Support;
 
 /// <summary>
 /// Builds one framework-dependent release with scripts/publish.sh, then deploys a core node (with
