@@ -39,10 +39,8 @@ raise_nofile
 build_services "$SRC" "$BIN"
 tool="$(load_tool)"
 
-KEY="$(load_key)"
-export AICDN_LOAD_KEY="$KEY"
-AICDN_CLUSTER_SECRET="$(random_secret)"
-export AICDN_CLUSTER_SECRET LOG_LEVEL=warn DOTNET_CLI_TELEMETRY_OPTOUT=1
+bench_environment
+KEY="$AICDN_LOAD_KEY"
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/pids"' EXIT
 
@@ -50,16 +48,7 @@ trap 'stop_pids "$RUN_DIR/pids"' EXIT
 start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:19280
 store_env=()
 if [[ $QUOTA_STORE == redis ]]; then
-  command -v redis-server >/dev/null || aicdn_die "QUOTA_STORE=redis needs redis-server (apt-get install -y redis-server)"
-  redis-server --port 19680 --bind 127.0.0.1 --save '' --appendonly no >"$RUN_DIR/logs/redis.log" 2>&1 &
-  redis_pid=$!
-  echo "redis $redis_pid" >>"$RUN_DIR/pids"
-  # Its own Redis or none: a leftover one on the port would carry another run's state.
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$redis_pid" 2>/dev/null || aicdn_die "redis-server did not start (port 19680 taken? see $RUN_DIR/logs/redis.log)"
-    redis-cli -p 19680 ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_redis 19680
   store_env=(REDIS_URL=127.0.0.1:19680)
 fi
 start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:19380 API_KEYS="$KEY" "${store_env[@]}"

@@ -28,8 +28,6 @@ bench_environment
 : >"$RUN_DIR/pids"
 trap 'stop_pids "$RUN_DIR/pids"' EXIT
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 start_service mock mock "$BIN/LlmMock/LlmMock.dll" ASPNETCORE_URLS=http://127.0.0.1:17280
 start_service auth-quota auth-quota "$BIN/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS=http://127.0.0.1:17380 API_KEYS="$AICDN_LOAD_KEY"
 

@@ -48,12 +48,6 @@ aicdn_streams=("$(pid_of edge)" "$(pid_of core)")
 mapfile -t nginx_relays < <(awk '{ print $2 }' "$RUN_DIR/nginx/pids")
 ticks=$(getconf CLK_TCK)
 
-cpu_ticks() { # pids...
-  local total=0 pid
-  for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
-  echo "$total"
-}
-
 load() { wrk_post "$1" "$2" "$CONNECTIONS"; }
 
 aicdn_log "warming each chain for ${WARMUP}s"

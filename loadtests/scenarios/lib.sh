@@ -110,6 +110,29 @@ start_service() {
   echo "$group $!" >>"$RUN_DIR/pids"
 }
 
+# A Redis of the run's own on PORT (no persistence), recorded in $RUN_DIR/pids; stops the run when
+# it does not answer, as a leftover Redis on the port would carry another run's state.
+start_redis() { # PORT
+  local port="$1" pid i
+  command -v redis-server >/dev/null || aicdn_die "this scenario needs redis-server (apt-get install -y redis-server)"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >"$RUN_DIR/logs/redis.log" 2>&1 &
+  pid=$!
+  echo "redis $pid" >>"$RUN_DIR/pids"
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || aicdn_die "redis-server did not start (port $port taken? see $RUN_DIR/logs/redis.log)"
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  aicdn_die "redis-server on :$port did not answer PING within 5 s"
+}
+
+# CPU time (user + system, in clock ticks) the given processes have used so far, summed.
+cpu_ticks() { # pid...
+  local total=0 pid
+  for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
+  echo "$total"
+}
+
 # The PID recorded for GROUP in $RUN_DIR/pids (the first, when a group has several).
 pid_of() {
   awk -v g="$1" '$1 == g { print $2; exit }' "$RUN_DIR/pids"
@@ -163,8 +186,7 @@ BENCH_MOCK=16280 BENCH_REDIS=16379 BENCH_AUTH=16380 BENCH_CORE=16180 BENCH_CORE_
 start_bench_chain() { # BIN [VAR=value ...]
   local bin="$1"
   shift
-  redis-server --port "$BENCH_REDIS" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >"$RUN_DIR/logs/redis.log" 2>&1 &
-  echo "redis $!" >>"$RUN_DIR/pids"
+  start_redis "$BENCH_REDIS"
   start_service mock mock "$bin/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_MOCK"
   start_service auth-quota auth-quota "$bin/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_AUTH" \
     API_KEYS="$AICDN_LOAD_KEY" REDIS_URL="127.0.0.1:$BENCH_REDIS"

@@ -49,8 +49,6 @@ load_for() {
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); c=r["counters"]; print(c["requests_measured"], c["requests_failed"])' "$RUN_DIR/rate.json"
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 # auth-quota too: it hands out key contexts and is on the path when the core cannot decide.
 aicdn_log "warming for ${WARMUP}s"
 load_for "$WARMUP" >/dev/null
