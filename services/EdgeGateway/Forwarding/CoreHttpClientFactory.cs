@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Telemetry;
 using AiCdn.Forwarding;
@@ -18,7 +19,7 @@ public sealed class CoreHttpClientFactory(
     EdgeMetrics metrics,
     DrainCoordinator drain,
     TimeProvider time,
-    AiCdn.Common.Security.ClusterSignature signature,
+    ClusterSignature signature,
     CoreNodeDirectory nodes,
     ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
 {
@@ -49,7 +50,7 @@ public sealed class CoreHttpClientFactory(
             {
                 var authority = X509Certificate2.CreateFromPem(File.ReadAllText(settings.CoreCaFile));
                 handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    CoreCertificates.IsTrusted(certificate, errors, authority);
+                    CustomRootTrust.IsTrustedServer(certificate, errors, authority);
             }
         }
     }
