@@ -1,3 +1,4 @@
+using AiCdn.Forwarding.Configuration;
 using AiCdn.Forwarding.Health;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -13,7 +14,7 @@ public static class OriginProxyConfig
 
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(CoreRelayOptions options)
     {
-        OriginList.TryParse(options.Origins, options.OriginPort, out var origins, out _);
+        UpstreamAddressList.TryParse(options.Origins, OriginAddresses(options.OriginPort), out var origins, out _);
 
         var route = new RouteConfig
         {
@@ -71,4 +72,17 @@ public static class OriginProxyConfig
 
         return ([route], [cluster]);
     }
+
+    /// <summary>
+    /// How <c>LLM_SOURCE_HOST</c> is read: full URLs, base path included, or the original's bare hosts
+    /// and <c>host:port</c>, with <c>LLM_SOURCE_PORT</c> for hosts given without one.
+    /// </summary>
+    public static UpstreamAddressRules OriginAddresses(int originPort) => new()
+    {
+        Setting = "CoreRelay:Origins (LLM_SOURCE_HOST)",
+        Noun = "origin",
+        DefaultPort = originPort,
+        HttpsPort = 443,
+        AllowPath = true,
+    };
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using AiCdn.Forwarding.Configuration;
 using AiCdn.Forwarding.Health;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -16,7 +17,7 @@ public static class CoreProxyConfig
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(EdgeOptions options)
     {
         var transport = CoreTransports.TryParse(options.CoreTransport, out var parsed) ? parsed : CoreTransport.Http1;
-        TryParseNodes(options.CoreNodes, out var cores, out _, transport);
+        UpstreamAddressList.TryParse(options.CoreNodes, NodeAddresses(transport), out var cores, out _);
 
         var route = new RouteConfig
         {
@@ -29,7 +30,7 @@ public static class CoreProxyConfig
         {
             ClusterId = ClusterId,
             LoadBalancingPolicy = LoadBalancingPolicies.PowerOfTwoChoices,
-            Destinations = cores.Select((url, i) => (Id: $"core-{i}", Config: new DestinationConfig { Address = url }))
+            Destinations = cores.Select((uri, i) => (Id: $"core-{i}", Config: new DestinationConfig { Address = uri.GetLeftPart(UriPartial.Authority) }))
                 .ToDictionary(d => d.Id, d => d.Config),
             HttpRequest = new ForwarderRequestConfig
             {
@@ -70,41 +71,14 @@ public static class CoreProxyConfig
     }
 
     /// <summary>
-    /// The original gave <c>host:port</c>; we also take URLs (and Aspire service-discovery names such as
-    /// <c>http://_h2c.core-relay</c>). Paths are refused: the cluster signature covers the path the core sees.
+    /// How <c>CORE_NODE_HOST</c> is read: the original's <c>host:port</c>, or URLs (and Aspire
+    /// service-discovery names such as <c>http://_h2c.core-relay</c>). Paths are refused: the cluster
+    /// signature covers the path the core sees.
     /// </summary>
-    public static bool TryParseNodes(string? value, out List<string> urls, out string? error, CoreTransport transport = CoreTransport.Http1)
+    public static UpstreamAddressRules NodeAddresses(CoreTransport transport) => new()
     {
-        urls = [];
-        error = null;
-        var nodes = (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (nodes.Length == 0)
-        {
-            error = "at least one core is required.";
-            return false;
-        }
-
-        foreach (var node in nodes)
-        {
-            var url = ToUrl(node, transport);
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            {
-                error = $"'{node}' is not host:port or an http(s) URL.";
-                return false;
-            }
-
-            if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
-            {
-                error = $"'{node}' has a path; give the core's scheme, host and port only.";
-                return false;
-            }
-
-            urls.Add(uri.GetLeftPart(UriPartial.Authority));
-        }
-
-        return true;
-    }
-
-    public static string ToUrl(string node, CoreTransport transport = CoreTransport.Http1) =>
-        node.Contains("://", StringComparison.Ordinal) ? node : (transport == CoreTransport.H2 ? "https://" : "http://") + node;
+        Setting = "Edge:CoreNodes (CORE_NODE_HOST)",
+        Noun = "core",
+        DefaultScheme = transport == CoreTransport.H2 ? "https" : "http",
+    };
 }
