@@ -1,3 +1,4 @@
+using AiCdn.Forwarding.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.CoreRelay;
@@ -9,9 +10,9 @@ public sealed class CoreRelayOptionsValidator : IValidateOptions<CoreRelayOption
     {
         var failures = new List<string>();
         failures.AddRange(options.Overload.Problems("CoreRelay:Overload"));
-        if (!OriginList.TryParse(options.Origins, options.OriginPort, out _, out var originError))
+        if (!UpstreamAddressList.TryParse(options.Origins, Forwarding.OriginProxyConfig.OriginAddresses(options.OriginPort), out _, out var originError))
         {
-            failures.Add($"CoreRelay:Origins (LLM_SOURCE_HOST): {originError}");
+            failures.Add(originError);
         }
 
         if (options.OriginProtocol is not ("http1" or "h2c"))

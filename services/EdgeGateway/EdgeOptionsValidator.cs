@@ -2,6 +2,7 @@ using AiCdn.Common.Hosting;
 using AiCdn.Common.Routing;
 using AiCdn.EdgeGateway.Forwarding;
 using AiCdn.EdgeGateway.Protection;
+using AiCdn.Forwarding.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace AiCdn.EdgeGateway;
@@ -15,12 +16,13 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
 
         errors.AddRange(options.Overload.Problems("Edge:Overload"));
 
-        if (!CoreProxyConfig.TryParseNodes(options.CoreNodes, out _, out var nodeError))
+        var transportKnown = CoreTransports.TryParse(options.CoreTransport, out var transport);
+        if (!UpstreamAddressList.TryParse(options.CoreNodes, CoreProxyConfig.NodeAddresses(transport), out _, out var nodeError))
         {
-            errors.Add($"Edge:CoreNodes (CORE_NODE_HOST): {nodeError}");
+            errors.Add(nodeError);
         }
 
-        if (!CoreTransports.TryParse(options.CoreTransport, out var transport))
+        if (!transportKnown)
         {
             errors.Add($"Edge:CoreTransport '{options.CoreTransport}' must be http1, h2c or h2.");
         }

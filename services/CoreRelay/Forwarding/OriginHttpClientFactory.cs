@@ -1,47 +1,30 @@
 using System.Net.Sockets;
 using AiCdn.CoreRelay.Telemetry;
-using AiCdn.Forwarding;
+using AiCdn.Forwarding.Connections;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace AiCdn.CoreRelay.Forwarding;
 
 /// <summary>
-/// YARP's origin connections: a connect timeout (so failover is quick), TCP_NODELAY, warm HTTP/2
-/// connections with keep-alive pings, and a count of open origin connections for metrics.
+/// YARP's origin connections: a connect timeout (so failover is quick), pings while requests are
+/// open, and a count of open origin connections for metrics.
 /// </summary>
 public sealed class OriginHttpClientFactory(
     ILogger<ForwarderHttpClientFactory> logger,
     IOptions<CoreRelayOptions> options,
-    CoreRelayMetrics metrics) : ForwarderHttpClientFactory(logger)
+    CoreRelayMetrics metrics) : HopHttpClientFactory(logger)
 {
-    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    protected override HopConnectionSettings ConnectionSettings => new()
     {
-        base.ConfigureHandler(context, handler);
-        HeaderEncoding.UseUtf8(handler);
-        handler.ConnectTimeout = options.Value.ConnectTimeout;
-        handler.PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2);
-        handler.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
-        handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(15);
-        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
-        handler.ConnectCallback = ConnectAsync;
-    }
+        ConnectTimeout = options.Value.ConnectTimeout,
+        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+    };
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        return new CountedNetworkStream(socket, metrics);
-    }
+    protected override Stream OpenStream(Socket socket) => new CountedNetworkStream(socket, metrics);
 
     private sealed class CountedNetworkStream : NetworkStream
     {

@@ -1,7 +1,7 @@
-using AiCdn.Forwarding.Health;
+using System.Net;
+using AiCdn.Forwarding.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.LoadBalancing;
 
 namespace AiCdn.CoreRelay.Forwarding;
 
@@ -9,66 +9,55 @@ namespace AiCdn.CoreRelay.Forwarding;
 public static class OriginProxyConfig
 {
     public const string ClusterId = "llm-origins";
-    public const string RouteId = "openai-api";
 
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(CoreRelayOptions options)
     {
-        OriginList.TryParse(options.Origins, options.OriginPort, out var origins, out _);
+        UpstreamAddressList.TryParse(options.Origins, OriginAddresses(options.OriginPort), out var origins, out _);
 
-        var route = new RouteConfig
+        var route = HopProxyConfig.Route(ClusterId) with
         {
-            RouteId = RouteId,
-            ClusterId = ClusterId,
-            Match = new RouteMatch { Path = "/v1/{**catch-all}" },
-            Transforms =
-            [
-                // The origin has no use for the client's address; keep it inside the CDN.
-                new Dictionary<string, string> { ["X-Forwarded"] = "Off" },
-            ],
+            // The origin has no use for the client's address; keep it inside the CDN.
+            Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
         };
 
-        var cluster = new ClusterConfig
+        var h2c = options.OriginProtocol == "h2c";
+        var cluster = HopProxyConfig.Cluster(new HopCluster
         {
-            ClusterId = ClusterId,
-            LoadBalancingPolicy = LoadBalancingPolicies.PowerOfTwoChoices,
-            Destinations = origins
-                .Select((uri, i) => (Id: $"origin-{i}", Config: new DestinationConfig { Address = uri.ToString() }))
-                .ToDictionary(d => d.Id, d => d.Config),
-            HttpRequest = new ForwarderRequestConfig
+            Id = ClusterId,
+            DestinationPrefix = "origin",
+            Addresses = origins.Select(uri => uri.ToString()),
+            Request = new ForwarderRequestConfig
             {
                 // A stream may legitimately run for many minutes; only silence between chunks is cut,
                 // by the relay stream (which ends it with an error event). YARP's own activity timeout
                 // is a backstop behind it.
                 ActivityTimeout = options.StreamIdleTimeout + TimeSpan.FromSeconds(30),
-                AllowResponseBuffering = false,
 
                 // YARP's default (HTTP/2 or lower) gives HTTP/1.1 on cleartext; h2c needs prior knowledge.
-                Version = options.OriginProtocol == "h2c" ? System.Net.HttpVersion.Version20 : null,
-                VersionPolicy = options.OriginProtocol == "h2c" ? HttpVersionPolicy.RequestVersionExact : null,
+                Version = h2c ? HttpVersion.Version20 : null,
+                VersionPolicy = h2c ? HttpVersionPolicy.RequestVersionExact : null,
             },
-            HealthCheck = new HealthCheckConfig
+            Probe = string.IsNullOrEmpty(options.OriginHealthCheckPath) ? null : new ActiveHealthCheckConfig
             {
-                Passive = new PassiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Policy = DestinationFaultPolicy.PolicyName,
-                    ReactivationPeriod = TimeSpan.FromSeconds(30),
-                },
-                Active = string.IsNullOrEmpty(options.OriginHealthCheckPath) ? null : new ActiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Interval = options.OriginHealthCheckInterval,
-                    Timeout = TimeSpan.FromSeconds(5),
-                    Policy = ProbeRecoveryPolicy.PolicyName,
-                    Path = options.OriginHealthCheckPath,
-                },
+                Interval = options.OriginHealthCheckInterval,
+                Timeout = TimeSpan.FromSeconds(5),
+                Path = options.OriginHealthCheckPath,
             },
-            HttpClient = new HttpClientConfig
-            {
-                EnableMultipleHttp2Connections = true,
-            },
-        };
+        });
 
         return ([route], [cluster]);
     }
+
+    /// <summary>
+    /// How <c>LLM_SOURCE_HOST</c> is read: full URLs, base path included, or the original's bare hosts
+    /// and <c>host:port</c>, with <c>LLM_SOURCE_PORT</c> for hosts given without one.
+    /// </summary>
+    public static UpstreamAddressRules OriginAddresses(int originPort) => new()
+    {
+        Setting = "CoreRelay:Origins (LLM_SOURCE_HOST)",
+        Noun = "origin",
+        DefaultPort = originPort,
+        HttpsPort = 443,
+        AllowPath = true,
+    };
 }

@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using AiCdn.Common.Hosting;
+using AiCdn.Common.Security;
 using AiCdn.Forwarding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -57,7 +58,7 @@ public sealed class CoreListeners(IConfiguration configuration, IOptions<CoreRel
                         // Allow, then check: a connection without a certificate may still prove itself
                         // with the signature header; one with a certificate must chain to our CA.
                         https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
-                        https.ClientCertificateValidation = (certificate, _, _) => EdgeCertificates.ChainsTo(certificate, clientCa);
+                        https.ClientCertificateValidation = (certificate, _, _) => CustomRootTrust.IsTrustedClient(certificate, clientCa);
                     }
                 });
             });

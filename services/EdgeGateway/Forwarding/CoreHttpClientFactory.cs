@@ -1,8 +1,9 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using AiCdn.Common.Security;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Telemetry;
-using AiCdn.Forwarding;
+using AiCdn.Forwarding.Connections;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -10,47 +11,52 @@ namespace AiCdn.EdgeGateway.Forwarding;
 
 /// <summary>
 /// The edge → core connections: HTTP/2 multiplexed over several connections when the transport is
-/// h2c or h2, TCP_NODELAY, HTTP/2 keep-alive pings so idle links stay warm, the edge's client
-/// certificate for the core's mutual TLS, and the cores' CA when one is configured.
+/// h2c or h2, pings on every connection, the edge's client certificate for the core's mutual TLS,
+/// the cores' CA when one is configured, and the <see cref="CoreLinkHandler"/> around every request.
 /// </summary>
 public sealed class CoreHttpClientFactory(
     IOptions<EdgeOptions> options,
     EdgeMetrics metrics,
     DrainCoordinator drain,
     TimeProvider time,
-    AiCdn.Common.Security.ClusterSignature signature,
+    ClusterSignature signature,
     CoreNodeDirectory nodes,
-    ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+    ILogger<ForwarderHttpClientFactory> logger) : HopHttpClientFactory(logger)
 {
+    protected override HopConnectionSettings ConnectionSettings => new()
+    {
+        // A connection error, which CoreFailoverMiddleware may retry on another core (nothing was sent yet).
+        TcpConnectTimeout = options.Value.CoreConnectTimeout,
+        TcpKeepAlive = true,
+        KeepAlivePingDelay = options.Value.CoreKeepAlivePingDelay,
+        KeepAlivePingTimeout = options.Value.CoreKeepAlivePingTimeout,
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        // Lets connections follow DNS or discovery changes without cutting streams (a pooled
+        // connection is retired only once its streams are done).
+        PooledConnectionLifetime = TimeSpan.FromMinutes(15),
+    };
+
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
         var settings = options.Value;
-
-        HeaderEncoding.UseUtf8(handler);
-        handler.ConnectCallback = CoreSockets.Connector(settings.CoreConnectTimeout);
-        handler.KeepAlivePingDelay = settings.CoreKeepAlivePingDelay;
-        handler.KeepAlivePingTimeout = settings.CoreKeepAlivePingTimeout;
-        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
-        handler.PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5);
-        // Lets connections follow DNS or discovery changes without cutting streams (a pooled
-        // connection is retired only once its streams are done).
-        handler.PooledConnectionLifetime = TimeSpan.FromMinutes(15);
-
-        if (CoreTransports.Parse(settings.CoreTransport) == CoreTransport.H2)
+        if (CoreTransports.Parse(settings.CoreTransport) != CoreTransport.H2)
         {
-            handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-            if (!string.IsNullOrEmpty(settings.CoreClientCertificateFile))
-            {
-                handler.SslOptions.ClientCertificates = [LoadClientCertificate(settings.CoreClientCertificateFile, settings.CoreClientKeyFile!)];
-            }
+            return;
+        }
 
-            if (!string.IsNullOrEmpty(settings.CoreCaFile))
-            {
-                var authority = X509Certificate2.CreateFromPem(File.ReadAllText(settings.CoreCaFile));
-                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    CoreCertificates.IsTrusted(certificate, errors, authority);
-            }
+        handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+        if (!string.IsNullOrEmpty(settings.CoreClientCertificateFile))
+        {
+            handler.SslOptions.ClientCertificates = [LoadClientCertificate(settings.CoreClientCertificateFile, settings.CoreClientKeyFile!)];
+        }
+
+        if (!string.IsNullOrEmpty(settings.CoreCaFile))
+        {
+            var authority = X509Certificate2.CreateFromPem(File.ReadAllText(settings.CoreCaFile));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                CustomRootTrust.IsTrustedServer(certificate, errors, authority);
         }
     }
 

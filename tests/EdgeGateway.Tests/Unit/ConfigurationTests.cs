@@ -49,13 +49,26 @@ public sealed class ConfigurationTests
     }
 
     [Theory]
-    [InlineData("core-a:8081", CoreTransport.Http1, "http://core-a:8081")]
-    [InlineData("core-a:8443", CoreTransport.H2, "https://core-a:8443")]
-    [InlineData("http://_h2c.core-relay", CoreTransport.H2c, "http://_h2c.core-relay")]
-    public void TryParseNodes_OriginalAndUrlForms_BecomeUrls(string node, CoreTransport transport, string expected)
+    [InlineData("core-a:8081", "http1", "http://core-a:8081")]
+    [InlineData("core-a:8443", "h2", "https://core-a:8443")]
+    [InlineData("http://_h2c.core-relay", "h2c", "http://_h2c.core-relay")]
+    [InlineData("https://core-b:8443/", "h2", "https://core-b:8443")]
+    public void Build_OriginalAndUrlForms_BecomeCoreAddresses(string node, string transport, string expected)
     {
-        Assert.True(CoreProxyConfig.TryParseNodes(node, out var urls, out _, transport));
-        Assert.Equal(expected, Assert.Single(urls));
+        var (_, clusters) = CoreProxyConfig.Build(new EdgeOptions { CoreNodes = node, CoreTransport = transport });
+
+        Assert.Equal(expected, Assert.Single(clusters[0].Destinations!.Values).Address);
+    }
+
+    [Theory]
+    [InlineData("", "Edge:CoreNodes (CORE_NODE_HOST): at least one core is required.")]
+    [InlineData("core-a:8081,ftp://core-b", "Edge:CoreNodes (CORE_NODE_HOST): 'ftp://core-b' is neither an http(s) URL nor host[:port].")]
+    [InlineData("http://core-a:8081/v1", "Edge:CoreNodes (CORE_NODE_HOST): 'http://core-a:8081/v1' has a path; give the core's scheme, host and port only.")]
+    public void Validate_BadCoreNodes_NamesTheSetting(string nodes, string expected)
+    {
+        var result = new EdgeOptionsValidator().Validate(null, new EdgeOptions { CoreNodes = nodes });
+
+        Assert.Equal(expected, Assert.Single(result.Failures!));
     }
 
     [Theory]
