@@ -1,4 +1,5 @@
 using AiCdn.Common.Streams;
+using AiCdn.Forwarding.Failover;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -11,38 +12,58 @@ namespace AiCdn.EdgeGateway.Forwarding;
 /// 404; that answer reaches the client only when no core is left to ask.
 /// </summary>
 public sealed class ResumeRoutingMiddleware(RequestDelegate next, CoreNodeDirectory nodes)
+    : ProxyFailover<ResumeRoutingFeature>(next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    protected override bool Handles(HttpContext context) =>
+        TryGetStreamId(context.Request, out var streamId) && StreamId.TryParse(streamId, out _);
+
+    protected override ValueTask<ResumeRoutingFeature?> BeginAsync(HttpContext context, IReadOnlyList<DestinationState> healthy, IReadOnlyList<DestinationState> all)
     {
-        if (!TryGetStreamId(context.Request, out var streamId) || !StreamId.TryParse(streamId, out var nodeId))
+        TryGetStreamId(context.Request, out var streamId);
+        StreamId.TryParse(streamId, out var nodeId);
+        var routing = new ResumeRoutingFeature(Order(FailoverCandidates.Untried(healthy, all, tried: null), nodes.AuthorityOf(nodeId)));
+        context.Features.Set(routing);
+        return ValueTask.FromResult<ResumeRoutingFeature?>(routing);
+    }
+
+    /// <summary>One core per attempt, in the stream's order (a <see cref="DestinationState"/> is itself a one-item list).</summary>
+    protected override IReadOnlyList<DestinationState> Candidates(
+        ResumeRoutingFeature request, IReadOnlyList<DestinationState> healthy, IReadOnlyList<DestinationState> all, List<DestinationState>? tried)
+    {
+        foreach (var destination in request.Order)
         {
-            await next(context);
-            return;
+            if (tried?.Contains(destination) != true)
+            {
+                return destination;
+            }
         }
 
-        var proxy = context.GetReverseProxyFeature();
-        var candidates = Order(proxy.AvailableDestinations, nodes.AuthorityOf(nodeId));
-        var routing = new ResumeRoutingFeature();
-        context.Features.Set(routing);
-        for (var i = 0; i < candidates.Count; i++)
-        {
-            routing.MoreCandidates = i < candidates.Count - 1;
-            routing.NotHere = false;
-            proxy.AvailableDestinations = [candidates[i]];
-            await next(context);
-            if (!routing.NotHere || context.Response.HasStarted)
-            {
-                return;
-            }
+        return [];
+    }
 
-            context.Response.Clear();
-            context.Features.Set<IForwarderErrorFeature?>(null);
-            if (context.Request.Body.CanSeek)
-            {
-                context.Request.Body.Position = 0;
-            }
+    protected override Task NoCandidateAsync(HttpContext context, ResumeRoutingFeature request, IReadOnlyList<DestinationState> healthy) =>
+        EdgeErrors.NoCore().ExecuteAsync(context);
+
+    protected override void BeforeAttempt(HttpContext context, ResumeRoutingFeature request, int attempt, int candidates)
+    {
+        request.MoreCandidates = attempt < request.Order.Count;
+        request.NotHere = false;
+    }
+
+    protected override string? RetryReason(HttpContext context, ResumeRoutingFeature request, IForwarderErrorFeature? error, int attempt) =>
+        request.NotHere ? "not-here" : null;
+
+    protected override void BeforeRetry(HttpContext context, ResumeRoutingFeature request, DestinationState failed, int attempt, string reason, IForwarderErrorFeature? error)
+    {
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
         }
     }
+
+    /// <summary>The last core's answer stands: a 404 when none had the stream; errors are answered by <see cref="CoreFailoverMiddleware"/> after it.</summary>
+    protected override Task EndAsync(HttpContext context, ResumeRoutingFeature request, IForwarderErrorFeature? error, DestinationState? destination) =>
+        Task.CompletedTask;
 
     private static bool TryGetStreamId(HttpRequest request, out string streamId)
     {

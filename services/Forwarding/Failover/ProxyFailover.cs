@@ -15,7 +15,15 @@ namespace AiCdn.Forwarding.Failover;
 public abstract class ProxyFailover<TRequest>(RequestDelegate next)
     where TRequest : class
 {
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>The rest of the pipeline (YARP's load balancing and the forward), for a hop that lets a request it does not handle pass.</summary>
+    protected RequestDelegate Next { get; } = next;
+
+    public Task InvokeAsync(HttpContext context) => Handles(context) ? RunAsync(context) : Next(context);
+
+    /// <summary>Whether this hop routes the request at all; one it does not is passed on untouched, at no cost.</summary>
+    protected virtual bool Handles(HttpContext context) => true;
+
+    private async Task RunAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
         var healthy = proxy.AvailableDestinations;
@@ -38,7 +46,7 @@ public abstract class ProxyFailover<TRequest>(RequestDelegate next)
 
             proxy.AvailableDestinations = candidates;
             BeforeAttempt(context, request, attempt, candidates.Count);
-            await next(context);
+            await Next(context);
 
             var error = context.Features.Get<IForwarderErrorFeature>();
             var failed = proxy.ProxiedDestination;
