@@ -226,8 +226,16 @@ public sealed class StreamSession : ISseEventSink
         var accounting = Accounting;
         try
         {
-            while (await reader.ReadAsync(_pumpCancel.Token))
+            while (true)
             {
+                // A held stream is idle most of its life: wait for the origin's next bytes without
+                // holding a read buffer (a zero-byte read), as the non-resumable relay does.
+                await reader.WaitForDataAsync(_pumpCancel.Token);
+                if (!await reader.ReadAsync(_pumpCancel.Token))
+                {
+                    break;
+                }
+
                 await WaitForRoomAsync(_pumpCancel.Token);
             }
         }
