@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Where the memory of held SSE streams goes, in the edge and the core (BENCHMARKS.md, issue 18's
-# memory target): the bench chain (lib.sh start_bench_chain), warmed with wrk, then STREAMS paced
+# Where the memory of held SSE streams goes, in the edge and the core (BENCHMARKS.md, memory per
+# held stream): the bench chain (lib.sh start_bench_chain), warmed with wrk, then STREAMS paced
 # streams held through the edge. Before the streams and while they are held it records, per
 # process, VmRSS and the kernel's split of it (/proc/<pid>/smaps_rollup: anonymous, file-backed),
 # thread count and the GC's own view (dotnet-gcdump: live managed objects by type, after a full

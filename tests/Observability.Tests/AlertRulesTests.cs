@@ -47,7 +47,7 @@ public sealed class AlertRulesTests
     [Fact]
     public void Alerts_TheOriginalsFour_ArePresent()
     {
-        // The gost deployment's alerts: connections > 80,000; p99 latency > 100 ms; error rate
+        // The deployment guide's four alerts: connections > 80,000; p99 latency > 100 ms; error rate
         // > 1 %; CPU or memory > 80 %. Their thresholds are pinned by the promtool tests.
         var alerts = RuleFiles.Alerts(ObservabilityFiles.AlertRules).ToDictionary(a => a.Name, a => a.Expression);
 
