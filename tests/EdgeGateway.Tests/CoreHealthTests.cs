@@ -186,6 +186,42 @@ public sealed class CoreHealthTests
         Assert.DoesNotContain(messages, m => m.GetProperty("type").GetString() == "error");
     }
 
+    [Fact]
+    public async Task TwoHealthyCores_WebSocketChatRequestsGoToBoth()
+    {
+        var firstPort = FreePort.Next();
+        var secondPort = FreePort.Next();
+        var first = new CoreObserver();
+        var second = new CoreObserver();
+        await using var chain = await EdgeChains.StartAsync(
+            new()
+            {
+                ["Edge:CoreNodes"] = $"http://127.0.0.1:{firstPort},http://127.0.0.1:{secondPort}",
+                ["Edge:CoreTransport"] = "h2c",
+            },
+            coreServices: first.Install(),
+            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{firstPort}" });
+        await using var other = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" }, second.Install());
+
+        // 24 requests in two batches (a socket runs at most 16 at once), each core picked by the
+        // cluster's load-balancing policy: all on one core has odds of 2 in 2^24.
+        await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
+        for (var batch = 0; batch < 2; batch++)
+        {
+            var ids = Enumerable.Range(0, 12).Select(i => $"b{batch}r{i}").ToArray();
+            foreach (var id in ids)
+            {
+                await socket.SendRequestAsync(id, tokens: 1);
+            }
+
+            var messages = await socket.ReceiveUntilFinishedAsync(ids);
+            Assert.All(ids, id => Assert.Single(messages, m => m.GetProperty("id").GetString() == id && m.GetProperty("type").GetString() == "done"));
+        }
+
+        Assert.Contains(first.Requests, r => r.Path == "/v1/chat/completions");
+        Assert.Contains(second.Requests, r => r.Path == "/v1/chat/completions");
+    }
+
     private static async Task<int> RawAsync(Uri edge, string request)
     {
         using var tcp = new TcpClient();

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net.Http.Headers;
 using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
@@ -8,6 +9,7 @@ using AiCdn.Forwarding.Health;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
 namespace AiCdn.EdgeGateway.WebSockets;
@@ -18,10 +20,13 @@ namespace AiCdn.EdgeGateway.WebSockets;
 /// healthy destinations, the same drain-aware stream handling. Signed like every relayed request;
 /// the client's key, address and the request id go with it. Another core is tried when one could not
 /// be connected to or was lost before answering, under the next <see cref="CoreAttempt"/> name, in the
-/// order the HTTP routes use (<see cref="FailoverCandidates.Untried"/>).
+/// order the HTTP routes use (<see cref="FailoverCandidates.Untried"/>), picked by the cluster's own
+/// load-balancing policy. It sends through HttpClient, outside YARP's pipeline, so it cannot run on
+/// <see cref="ProxyFailover{TRequest}"/>; what decides a retry is the same.
 /// </summary>
 public sealed partial class CoreChatClient(
     IProxyStateLookup proxyState,
+    IEnumerable<ILoadBalancingPolicy> loadBalancingPolicies,
     ClusterSignature signature,
     IOptions<EdgeOptions> options,
     EdgeMetrics metrics,
@@ -29,7 +34,8 @@ public sealed partial class CoreChatClient(
 {
     public const string Path = "/v1/chat/completions";
 
-    private int _next;
+    private readonly FrozenDictionary<string, ILoadBalancingPolicy> _policies =
+        loadBalancingPolicies.ToFrozenDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 
     public async Task<HttpResponseMessage> SendAsync(HttpContext upgrade, byte[] body, string requestId, CancellationToken cancellationToken)
     {
@@ -47,13 +53,13 @@ public sealed partial class CoreChatClient(
         }
 
         var attempts = Math.Min(options.Value.CoreMaxAttempts, all.Count);
-        var turn = (uint)Interlocked.Increment(ref _next);
+        var policy = _policies.GetValueOrDefault(model.Config.LoadBalancingPolicy ?? LoadBalancingPolicies.PowerOfTwoChoices);
         var name = CoreAttempt.First();
         List<DestinationState>? tried = null;
         for (var attempt = 1; ; attempt++)
         {
             var candidates = FailoverCandidates.Untried(healthy, all, tried);
-            var destination = candidates[(int)(turn % (uint)candidates.Count)];
+            var destination = (candidates.Count > 1 ? policy?.PickDestination(upgrade, cluster, candidates) : null) ?? candidates[0];
             using var request = CreateRequest(upgrade, destination.Model.Config.Address, model.Config.HttpRequest, body, requestId);
             request.Headers.TryAddWithoutValidation(CoreAttempt.Header, name.ToString());
             try
