@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using AiCdn.LlmMock.Streaming;
 using AiCdn.Testing;
 
 namespace AiCdn.LlmMock.Tests;
@@ -249,15 +250,23 @@ public sealed class FaultTests
     [Fact]
     public async Task ConfiguredAbortRate_UsesTheConfiguredChunkCount()
     {
-        await using var host = await MockServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Mock:Faults:AbortRate"] = "1",
-            ["Mock:Faults:AbortAfterChunks"] = "4",
-        });
+        // On the fake clock: the reset comes only once the client has read what was sent before it
+        // (a reset drops what the client's kernel holds unread, so a busy machine would lose chunks).
+        var time = new ObservedTimeProvider();
+        await using var host = await MockServer.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Mock:Faults:AbortRate"] = "1",
+                ["Mock:Faults:AbortAfterChunks"] = "4",
+            },
+            time);
         using var client = host.CreateClient();
 
         using var response = await client.SendAsync(Chat.Completion(Chat.Body(stream: true, maxTokens: 10)), HttpCompletionOption.ResponseHeadersRead);
         var stream = SseClient.Start(response);
+        await stream.WaitForCountAsync(5, "role chunk and 4 tokens");
+        await time.WaitForTimerAsync(TokenStreamer.AbortGrace);
+        time.Advance(TokenStreamer.AbortGrace);
 
         Assert.NotNull(await stream.WaitForEndAsync());
         Assert.Equal(4, Chat.ContentChunks(stream.Events).Count);
