@@ -4,6 +4,7 @@ using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Telemetry;
 using AiCdn.Quota.Storage;
+using AiCdn.Testing.Quota;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,8 @@ public sealed class CoreDirectClient : IDecisionClient
     private readonly RedisConnection _redis;
     private readonly HttpClient _http;
     private readonly QuotaDecisions _client;
+    private readonly DirectQuota _direct;
+    private readonly KeyChangeListener _listener;
     private readonly bool _routedSettle;
 
     public CoreDirectClient(Uri authQuota, string redis, bool routedSettle = true)
@@ -35,11 +38,9 @@ public sealed class CoreDirectClient : IDecisionClient
         var options = Options.Create(new CoreRelayOptions());
         var metrics = new CoreRelayMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), options);
         _redis = new RedisConnection(redis, new RedisStoreOptions(), "benchmark-core", metrics, TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        var stores = new QuotaStoreVerifier(_redis, TimeProvider.System, NullLogger<QuotaStoreVerifier>.Instance);
-        var changes = new KeyChangeListener(_redis, stores, options, TimeProvider.System, NullLogger<KeyChangeListener>.Instance);
-        var direct = new DirectQuota(new KeyContextCache(stores, changes, options, TimeProvider.System), stores, changes, metrics, TimeProvider.System);
+        (_direct, _listener) = CoreDecider.ComposeDirect(_redis, options, metrics, TimeProvider.System);
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = authQuota };
-        _client = new QuotaDecisions(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), TimeProvider.System, NullLogger<QuotaDecisions>.Instance, direct);
+        _client = new QuotaDecisions(_http, new ClusterSignature(AuthQuotaServer.ClusterSecret, TimeProvider.System), TimeProvider.System, NullLogger<QuotaDecisions>.Instance, _direct);
     }
 
     public async Task<AuthorizeDecision> AuthorizeAsync(bool stream)
@@ -61,6 +62,8 @@ public sealed class CoreDirectClient : IDecisionClient
 
     public async ValueTask DisposeAsync()
     {
+        _direct.Contexts.Dispose();
+        _listener.Dispose();
         _http.Dispose();
         await _redis.DisposeAsync();
         await _services.DisposeAsync();

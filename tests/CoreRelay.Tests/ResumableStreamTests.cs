@@ -90,7 +90,7 @@ public sealed class ResumableStreamTests
         // Every event exactly once, in order, complete.
         Assert.Equal(Enumerable.Range(1, received.Count).Select(i => $"{streamId}.{i}"), received.Select(e => e.Id));
         Assert.Equal("[DONE]", received[^1].Data);
-        Assert.Equal(Tokens, received.Count(e => ContentOf(e.Data) is { Length: > 0 }));
+        Assert.Equal(Tokens, received.Count(e => ChatChunks.ContentOf(e.Data) is { Length: > 0 }));
         // The origin generated once; the tokens were charged once.
         var audit = await mock.GetFromJsonAsync<JsonElement>("/mock/requests");
         Assert.Equal(1, audit.GetProperty("chat_completions").GetInt64());
@@ -100,7 +100,7 @@ public sealed class ResumableStreamTests
         await Task.Delay(300);
         Assert.Single(recorder.Settled);
 
-        var text = string.Concat(received.Select(e => ContentOf(e.Data)));
+        var text = string.Concat(received.Select(e => ChatChunks.ContentOf(e.Data)));
         Assert.Equal(await WholeTextAsync(chain), text);
     }
 
@@ -232,21 +232,5 @@ public sealed class ResumableStreamTests
         using var response = await client.SendAsync(Requests.Chat(Chain.ApiKey, stream: false, maxTokens: Tokens));
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
-    }
-
-    private static string? ContentOf(string data)
-    {
-        if (data == "[DONE]")
-        {
-            return null;
-        }
-
-        using var json = JsonDocument.Parse(data);
-        if (!json.RootElement.TryGetProperty("choices", out var choices) || choices.GetArrayLength() == 0)
-        {
-            return null;
-        }
-
-        return choices[0].GetProperty("delta").TryGetProperty("content", out var content) ? content.GetString() : null;
     }
 }

@@ -110,30 +110,11 @@ public sealed class CoreHealthTests
     {
         var firstPort = FreePort.Next();
         var secondPort = FreePort.Next();
-        await using var chain = await EdgeChains.StartAsync(
-            new()
-            {
-                ["Edge:CoreNodes"] = $"http://127.0.0.1:{firstPort},http://127.0.0.1:{secondPort}",
-                ["Edge:CoreTransport"] = "h2c",
-                // No probe comes to the rescue: only trying the marked-down core can save the requests.
-                ["Edge:CoreHealthInterval"] = "00:05:00",
-            },
-            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{firstPort}" });
+        await using var chain = await StartWithAbsentSecondCoreAsync(firstPort, secondPort);
         using var client = chain.CreateEdgeClient();
-        using var management = EdgeHosts.CreateClient(chain.Edge.ManagementAddress());
 
-        // The second core is not running yet: a request that picks it fails over and marks it down.
-        var report = string.Empty;
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 200 && !report.Contains("1 of 2 cores healthy", StringComparison.Ordinal); i++)
-        {
-            using var response = await client.SendAsync(ChatRequests.Streamed(tokens: 2), Timeouts.Token());
-            statuses.Add(response.StatusCode);
-            using var health = await management.GetAsync("/health", Timeouts.Token());
-            report = await health.Content.ReadAsStringAsync();
-        }
+        var statuses = await MarkTheAbsentCoreDownAsync(chain, client);
 
-        Assert.True(report.Contains("1 of 2 cores healthy", StringComparison.Ordinal), $"the absent core was never marked down; last report: {report}");
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
 
         // It starts, still marked down; then the first core dies.
@@ -151,25 +132,9 @@ public sealed class CoreHealthTests
     {
         var firstPort = FreePort.Next();
         var secondPort = FreePort.Next();
-        await using var chain = await EdgeChains.StartAsync(
-            new()
-            {
-                ["Edge:CoreNodes"] = $"http://127.0.0.1:{firstPort},http://127.0.0.1:{secondPort}",
-                ["Edge:CoreTransport"] = "h2c",
-                ["Edge:CoreHealthInterval"] = "00:05:00",
-            },
-            core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{firstPort}" });
+        await using var chain = await StartWithAbsentSecondCoreAsync(firstPort, secondPort);
         using var client = chain.CreateEdgeClient();
-        using var management = EdgeHosts.CreateClient(chain.Edge.ManagementAddress());
-        var report = string.Empty;
-        for (var i = 0; i < 200 && !report.Contains("1 of 2 cores healthy", StringComparison.Ordinal); i++)
-        {
-            using var response = await client.SendAsync(ChatRequests.Streamed(tokens: 2), Timeouts.Token());
-            using var health = await management.GetAsync("/health", Timeouts.Token());
-            report = await health.Content.ReadAsStringAsync();
-        }
-
-        Assert.True(report.Contains("1 of 2 cores healthy", StringComparison.Ordinal), $"the absent core was never marked down; last report: {report}");
+        await MarkTheAbsentCoreDownAsync(chain, client);
 
         // The only core marked healthy dies; the one marked down is alive and must be tried.
         await using var second = await chain.AddCoreAsync(new Dictionary<string, string?> { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{secondPort}" });
@@ -220,6 +185,34 @@ public sealed class CoreHealthTests
 
         Assert.Contains(first.Requests, r => r.Path == "/v1/chat/completions");
         Assert.Contains(second.Requests, r => r.Path == "/v1/chat/completions");
+    }
+
+    /// <summary>An edge that knows two cores, of which only the first runs; no probe comes to the rescue, only trying a marked-down core can.</summary>
+    private static Task<Chain> StartWithAbsentSecondCoreAsync(int firstPort, int secondPort) => EdgeChains.StartAsync(
+        new()
+        {
+            ["Edge:CoreNodes"] = $"http://127.0.0.1:{firstPort},http://127.0.0.1:{secondPort}",
+            ["Edge:CoreTransport"] = "h2c",
+            ["Edge:CoreHealthInterval"] = "00:05:00",
+        },
+        core: new() { ["CoreRelay:ListenH2c"] = $"127.0.0.1:{firstPort}" });
+
+    /// <summary>Requests until one picks the absent core, fails over and marks it down; their statuses.</summary>
+    private static async Task<List<HttpStatusCode>> MarkTheAbsentCoreDownAsync(Chain chain, HttpClient client)
+    {
+        using var management = EdgeHosts.CreateClient(chain.Edge.ManagementAddress());
+        var report = string.Empty;
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 200 && !report.Contains("1 of 2 cores healthy", StringComparison.Ordinal); i++)
+        {
+            using var response = await client.SendAsync(ChatRequests.Streamed(tokens: 2), Timeouts.Token());
+            statuses.Add(response.StatusCode);
+            using var health = await management.GetAsync("/health", Timeouts.Token());
+            report = await health.Content.ReadAsStringAsync();
+        }
+
+        Assert.True(report.Contains("1 of 2 cores healthy", StringComparison.Ordinal), $"the absent core was never marked down; last report: {report}");
+        return statuses;
     }
 
     private static async Task<int> RawAsync(Uri edge, string request)

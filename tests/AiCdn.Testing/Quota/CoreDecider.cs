@@ -34,11 +34,18 @@ public sealed class CoreDecider : IAsyncDisposable
         var metrics = new CoreRelayMetrics(meters, options);
         Decisions = new MetricCollector<long>(meters, CoreRelayMetrics.MeterName, "aicdn.quota.decisions");
         _redis = new RedisConnection(redis, new RedisStoreOptions { CommandTimeout = TimeSpan.FromSeconds(15) }, ClientName, metrics, time, NullLogger<RedisConnection>.Instance);
-        var stores = new QuotaStoreVerifier(_redis, time, NullLogger<QuotaStoreVerifier>.Instance);
-        Listener = new KeyChangeListener(_redis, stores, options, time, NullLogger<KeyChangeListener>.Instance);
-        Direct = new DirectQuota(new KeyContextCache(stores, Listener, options, time), stores, Listener, metrics, time);
+        (Direct, Listener) = ComposeDirect(_redis, options, metrics, time);
         _http = new HttpClient(new CallCounter(this) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = authQuota, Timeout = TimeSpan.FromMinutes(2) };
         Client = new QuotaDecisions(_http, new ClusterSignature(QuotaCluster.ClusterSecret, time), time, NullLogger<QuotaDecisions>.Instance, Direct);
+    }
+
+    /// <summary>The core's direct path (verifier, key-change listener, context cache, decisions), composed as CoreRelayExtensions registers it.</summary>
+    public static (DirectQuota Direct, KeyChangeListener Listener) ComposeDirect(
+        RedisConnection redis, IOptions<CoreRelayOptions> options, CoreRelayMetrics metrics, TimeProvider time)
+    {
+        var stores = new QuotaStoreVerifier(redis, time, NullLogger<QuotaStoreVerifier>.Instance);
+        var listener = new KeyChangeListener(redis, stores, options, time, NullLogger<KeyChangeListener>.Instance);
+        return (new DirectQuota(new KeyContextCache(stores, listener, options, time), stores, listener, metrics, time), listener);
     }
 
     public DirectQuota Direct { get; }

@@ -37,22 +37,6 @@ internal static class Streams
     public static HttpClient Client(ServiceHost edge) =>
         new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = edge.Address, Timeout = TimeSpan.FromMinutes(2) };
 
-    public static string? ContentOf(string data)
-    {
-        if (data == "[DONE]")
-        {
-            return null;
-        }
-
-        using var json = JsonDocument.Parse(data);
-        if (!json.RootElement.TryGetProperty("choices", out var choices) || choices.GetArrayLength() == 0)
-        {
-            return null;
-        }
-
-        return choices[0].GetProperty("delta").TryGetProperty("content", out var content) ? content.GetString() : null;
-    }
-
     /// <summary>The text the mock generates for <see cref="PacedChat"/>, asked once non-streamed.</summary>
     public static async Task<string> WholeTextAsync(Chain chain, int tokens)
     {
@@ -84,7 +68,7 @@ internal static class Streams
     {
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}"), events.Select(e => e.Id));
         Assert.Equal("[DONE]", events[^1].Data);
-        Assert.Equal(tokens, events.Count(e => ContentOf(e.Data) is { Length: > 0 }));
-        Assert.Equal(expectedText, string.Concat(events.Select(e => ContentOf(e.Data))));
+        Assert.Equal(tokens, events.Count(e => ChatChunks.ContentOf(e.Data) is { Length: > 0 }));
+        Assert.Equal(expectedText, string.Concat(events.Select(e => ChatChunks.ContentOf(e.Data))));
     }
 }
