@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AiCdn.Common.Streams;
 using AiCdn.EdgeGateway.Forwarding;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,31 @@ public sealed class ResumeRoutingTests
     }
 
     [Fact]
+    public async Task NoCoreMarkedHealthy_TheMarkedDownOnesAreAsked()
+    {
+        var result = await ResumeAsync(holder: "b", known: null, healthy: []);
+
+        Assert.Equal(["a", "b"], result.Asked);
+        Assert.Equal(StatusCodes.Status200OK, result.Status);
+    }
+
+    [Fact]
+    public async Task NoCoreAtAll_503NoHealthyCore_AsOpenAiJson()
+    {
+        var context = Context(StreamId.ResumePath(StreamId.New("node-7")), [], []);
+        context.Response.Body = new MemoryStream();
+        var calls = 0;
+        var middleware = new ResumeRoutingMiddleware(_ => { calls++; return Task.CompletedTask; }, new CoreNodeDirectory());
+
+        await middleware.InvokeAsync(context);
+
+        Assert.Equal(0, calls);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
+        using var json = JsonDocument.Parse(((MemoryStream)context.Response.Body).ToArray());
+        Assert.Equal("no_healthy_core", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task NotAResume_PassedOnOnce_WithTheDestinationsUntouched()
     {
         var context = Context("/v1/chat/completions", [A, B, C]);
@@ -57,7 +83,7 @@ public sealed class ResumeRoutingTests
         Assert.Null(context.Features.Get<ResumeRoutingFeature>());
     }
 
-    private static async Task<(List<string> Asked, int Status)> ResumeAsync(string? holder, Uri? known)
+    private static async Task<(List<string> Asked, int Status)> ResumeAsync(string? holder, Uri? known, IReadOnlyList<DestinationState>? healthy = null)
     {
         const string Node = "node-7";
         var nodes = new CoreNodeDirectory();
@@ -66,7 +92,7 @@ public sealed class ResumeRoutingTests
             nodes.Learn(Node, known);
         }
 
-        var context = Context(StreamId.ResumePath(StreamId.New(Node)), [A, B, C]);
+        var context = Context(StreamId.ResumePath(StreamId.New(Node)), [A, B, C], healthy);
         var asked = new List<string>();
 
         // Stands in for YARP's load balancing, the forward and EdgeTransforms' 404 rule.
@@ -90,26 +116,26 @@ public sealed class ResumeRoutingTests
         return (asked, context.Response.StatusCode);
     }
 
-    private static DefaultHttpContext Context(string path, IReadOnlyList<DestinationState> destinations)
+    private static DefaultHttpContext Context(string path, IReadOnlyList<DestinationState> all, IReadOnlyList<DestinationState>? healthy = null)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Get;
         context.Request.Path = path;
-        context.Features.Set<IReverseProxyFeature>(new ProxyFeature(destinations));
+        context.Features.Set<IReverseProxyFeature>(new ProxyFeature(all, healthy ?? all));
         return context;
     }
 
     private static DestinationState Core(string id, string address) => new(id, new DestinationModel(new DestinationConfig { Address = address }));
 
-    private sealed class ProxyFeature(IReadOnlyList<DestinationState> destinations) : IReverseProxyFeature
+    private sealed class ProxyFeature(IReadOnlyList<DestinationState> all, IReadOnlyList<DestinationState> healthy) : IReverseProxyFeature
     {
         public RouteModel Route => throw new NotSupportedException();
 
         public ClusterModel Cluster { get; set; } = null!;
 
-        public IReadOnlyList<DestinationState> AllDestinations { get; } = destinations;
+        public IReadOnlyList<DestinationState> AllDestinations { get; } = all;
 
-        public IReadOnlyList<DestinationState> AvailableDestinations { get; set; } = destinations;
+        public IReadOnlyList<DestinationState> AvailableDestinations { get; set; } = healthy;
 
         public DestinationState? ProxiedDestination { get; set; }
     }
