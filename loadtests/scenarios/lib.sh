@@ -182,16 +182,27 @@ run_streams() {
 # Extra VAR=value arguments go to the edge and the core (e.g. DOTNET_PerfMapEnabled=1).
 # The edge → core link: h2c (the shipped tunnel, multiplexed) or http1 (BENCH_CORE_TRANSPORT=http1).
 BENCH_CORE_TRANSPORT="${BENCH_CORE_TRANSPORT:-h2c}"
+# The core → llm-mock link: http1 (as the nginx chain, one connection per stream) or h2c
+# (BENCH_ORIGIN_PROTOCOL=h2c: many streams on one connection, what an https origin gets by ALPN).
+BENCH_ORIGIN_PROTOCOL="${BENCH_ORIGIN_PROTOCOL:-http1}" BENCH_MOCK_H2C=16281
 BENCH_MOCK=16280 BENCH_REDIS=16379 BENCH_AUTH=16380 BENCH_CORE=16180 BENCH_CORE_H2C=16480 BENCH_EDGE=16080 BENCH_EDGE_MGMT=16580
 start_bench_chain() { # BIN [VAR=value ...]
   local bin="$1"
   shift
   start_redis "$BENCH_REDIS"
-  start_service mock mock "$bin/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_MOCK"
+  local origin="127.0.0.1:$BENCH_MOCK"
+  if [[ $BENCH_ORIGIN_PROTOCOL == h2c ]]; then
+    # HTTP/2 without TLS needs an endpoint that speaks only HTTP/2; /health stays on the HTTP/1.1 one.
+    start_service mock mock "$bin/LlmMock/LlmMock.dll" Kestrel__Endpoints__http1__Url="http://127.0.0.1:$BENCH_MOCK" \
+      Kestrel__Endpoints__h2c__Url="http://127.0.0.1:$BENCH_MOCK_H2C" Kestrel__Endpoints__h2c__Protocols=Http2
+    origin="127.0.0.1:$BENCH_MOCK_H2C"
+  else
+    start_service mock mock "$bin/LlmMock/LlmMock.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_MOCK"
+  fi
   start_service auth-quota auth-quota "$bin/AuthQuota/AuthQuota.dll" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_AUTH" \
     API_KEYS="$AICDN_LOAD_KEY" REDIS_URL="127.0.0.1:$BENCH_REDIS"
   start_service core core "$bin/CoreRelay/CoreRelay.dll" "$@" ASPNETCORE_URLS="http://127.0.0.1:$BENCH_CORE" \
-    LISTEN_H2C="127.0.0.1:$BENCH_CORE_H2C" LLM_SOURCE_HOST="127.0.0.1:$BENCH_MOCK" AUTH_QUOTA_URL="http://127.0.0.1:$BENCH_AUTH" \
+    LISTEN_H2C="127.0.0.1:$BENCH_CORE_H2C" LLM_SOURCE_HOST="$origin" LLM_SOURCE_PROTOCOL="$BENCH_ORIGIN_PROTOCOL" AUTH_QUOTA_URL="http://127.0.0.1:$BENCH_AUTH" \
     REDIS_URL="127.0.0.1:$BENCH_REDIS" FORWARD_REQUEST_HEADERS="$MOCK_FORWARD_HEADERS"
   local core_port="$BENCH_CORE_H2C"
   [[ $BENCH_CORE_TRANSPORT == http1 ]] && core_port="$BENCH_CORE"
