@@ -66,6 +66,28 @@ public sealed class ChatRequestInspectorTests
     }
 
     [Fact]
+    public void TryInspect_ToolsAndToolCalls_TheirTextIsCollectedForThePrompt()
+    {
+        Assert.True(ChatRequestInspector.TryInspect("""
+            {"model":"m","tools":[{"type":"function","function":{"name":"get_weather","description":"Weather now","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
+             "messages":[{"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}}]}]}
+            """u8, out var summary, out _));
+
+        Assert.Equal(2, summary.ToolText.Count);
+        Assert.Contains("Weather now", summary.ToolText[0], StringComparison.Ordinal);
+        Assert.Contains("city", summary.ToolText[0], StringComparison.Ordinal);
+        Assert.Contains("{\"city\":\"Oslo\"}", summary.ToolText[1], StringComparison.Ordinal);
+        Assert.Single(summary.Messages);
+    }
+
+    [Fact]
+    public void TryInspect_ToolsTwice_Fails()
+    {
+        Assert.False(ChatRequestInspector.TryInspect("""{"model":"m","tools":[],"tools":[{"description":"x"}]}"""u8, out _, out var error));
+        Assert.Contains("tools", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryInspect_InvalidJson_ErrorSaysWhereNotWhatTheParserSaid()
     {
         Assert.False(ChatRequestInspector.TryInspect("""{"model":"""u8, out _, out var error));

@@ -131,6 +131,37 @@ public sealed class HostileInputTests
         Assert.True(settled.PromptTokens > 0, "the unlabelled body's prompt was charged");
     }
 
+    /// <summary>
+    /// An origin charges tool definitions and earlier tool calls as prompt tokens, so they count
+    /// towards the reservation like the messages do. Without them a key allowed 200 tokens a day
+    /// could send a prompt of any size in a tool's description, reserving a few tokens for it, and
+    /// as many such requests as it could start before the first settled.
+    /// </summary>
+    [Theory]
+    [InlineData("tools")]
+    [InlineData("functions")]
+    [InlineData("tool_calls")]
+    public async Task RestrictedKey_PromptHiddenInToolsOrToolCalls_CountsAgainstItsTokens(string where)
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","limits":{"tokens_per_day":200}}""");
+        using var client = chain.CreateEdgeClient();
+        var hidden = JsonSerializer.Serialize(string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 1_000)));
+        var body = where switch
+        {
+            "tools" => """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","description":HIDDEN,"parameters":{"type":"object"}}}]}""",
+            "functions" => """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"functions":[{"name":"f","description":HIDDEN}]}""",
+            _ => """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":HIDDEN}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}""",
+        };
+
+        using var response = await client.SendAsync(Unlabelled(key, body.Replace("HIDDEN", hidden, StringComparison.Ordinal)));
+
+        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("rate_limit_exceeded", await ErrorCodeAsync(response));
+        Assert.Empty(settlements.Settled);
+    }
+
     [Theory]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]

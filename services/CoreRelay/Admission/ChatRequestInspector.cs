@@ -102,10 +102,13 @@ public static class ChatRequestInspector
                         summary.IncludeUsage = ReadIncludeUsage(ref reader);
                         break;
                     case Field.Messages:
-                        ReadMessages(ref reader, summary.Messages);
+                        ReadMessages(ref reader, summary.Messages, summary.ToolText);
                         break;
                     case Field.Input or Field.Instructions or Field.Prompt:
                         ReadInput(ref reader, summary);
+                        break;
+                    case Field.Tools or Field.Functions:
+                        CollectAllText(ref reader, summary.ToolText);
                         break;
                     default:
                         reader.Skip();
@@ -191,6 +194,8 @@ public static class ChatRequestInspector
         : reader.ValueTextEquals("input"u8) ? Field.Input
         : reader.ValueTextEquals("instructions"u8) ? Field.Instructions
         : reader.ValueTextEquals("prompt"u8) ? Field.Prompt
+        : reader.ValueTextEquals("tools"u8) ? Field.Tools
+        : reader.ValueTextEquals("functions"u8) ? Field.Functions
         : Field.None;
 
     /// <summary>The top-level fields the core acts on, as flags so a repeated one is noticed.</summary>
@@ -210,6 +215,8 @@ public static class ChatRequestInspector
         Input = 1 << 9,
         Instructions = 1 << 10,
         Prompt = 1 << 11,
+        Tools = 1 << 12,
+        Functions = 1 << 13,
     }
 
     private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
@@ -285,7 +292,7 @@ public static class ChatRequestInspector
         }
     }
 
-    private static void ReadMessages(ref Utf8JsonReader reader, List<ChatPromptMessage> messages)
+    private static void ReadMessages(ref Utf8JsonReader reader, List<ChatPromptMessage> messages, List<string> toolText)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -319,6 +326,12 @@ public static class ChatRequestInspector
                     reader.Read();
                     content = reader.TokenType == JsonTokenType.String ? reader.GetString() : CollectText(ref reader);
                 }
+                else if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
+                {
+                    // An earlier turn's calls are prompt to the origin: names and arguments are charged.
+                    reader.Read();
+                    CollectAllText(ref reader, toolText);
+                }
                 else
                 {
                     reader.Read();
@@ -327,6 +340,48 @@ public static class ChatRequestInspector
             }
 
             messages.Add(new ChatPromptMessage(role, content, name));
+        }
+    }
+
+    /// <summary>
+    /// Every property name and string inside a value (tool and function definitions, earlier tool
+    /// calls), joined by spaces, added to <paramref name="text"/>. The origin renders these into the
+    /// prompt and charges them as prompt tokens, so a prompt hidden in a tool's description or a
+    /// call's arguments is counted like one in a message.
+    /// </summary>
+    private static void CollectAllText(ref Utf8JsonReader reader, List<string> text)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            text.Add(reader.GetString()!);
+            return;
+        }
+
+        if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
+        {
+            reader.Skip();
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        StringBuilder? collected = null;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+            {
+                collected ??= new StringBuilder();
+                if (collected.Length > 0)
+                {
+                    collected.Append(' ');
+                }
+
+                collected.Append(reader.GetString());
+            }
+        }
+
+        if (collected is { Length: > 0 })
+        {
+            text.Add(collected.ToString());
         }
     }
 

@@ -23,4 +23,10 @@ public sealed class ChatRequestSummary
 
     /// <summary>Chat messages, or each text of an <c>input</c>, <c>instructions</c> or <c>prompt</c>, for estimating prompt tokens.</summary>
     public List<ChatPromptMessage> Messages { get; } = [];
+
+    /// <summary>
+    /// Text of <c>tools</c>, <c>functions</c> and earlier turns' <c>tool_calls</c>/<c>function_call</c>:
+    /// not a message, but rendered into the prompt and charged as prompt tokens by the origin.
+    /// </summary>
+    public List<string> ToolText { get; } = [];
 }
