@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using AiCdn.Common.Errors;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Protection;
@@ -158,8 +159,24 @@ public sealed partial class WebSocketChatSession(
             return;
         }
 
-        if (limiters.TryTakeRate(ClientAddresses.PartitionKey(upgrade.Connection.RemoteIpAddress)) is { } refusal)
+        // A request on the socket is a stream the client holds, as an HTTP stream is: it counts
+        // against the per-client limit beside the socket itself, or one address could hold
+        // PerIpConcurrentRequests sockets of MaxConcurrentRequests streams each.
+        var client = ClientAddresses.PartitionKey(upgrade.Connection.RemoteIpAddress);
+        var permit = limiters.ClientConcurrency?.AttemptAcquire(client);
+        if (permit is { IsAcquired: false })
         {
+            permit.Dispose();
+            metrics.Rejected(LimitKinds.IpConcurrency);
+            metrics.WebSocketRequest("rejected");
+            await _writer.ErrorAsync(id, StatusCodes.Status429TooManyRequests, new OpenAiError(
+                "Too many requests open at once from your address; wait for one to finish.", OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded), _closing.Token);
+            return;
+        }
+
+        if (limiters.TryTakeRate(client) is { } refusal)
+        {
+            permit?.Dispose();
             metrics.Rejected(refusal.Limit);
             metrics.WebSocketRequest("rejected");
             await _writer.ErrorAsync(id, StatusCodes.Status429TooManyRequests, new OpenAiError(
@@ -167,10 +184,11 @@ public sealed partial class WebSocketChatSession(
             return;
         }
 
-        var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_closing.Token));
+        var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_closing.Token), permit);
         if (!_running.TryAdd(id, running))
         {
             running.Cancellation.Dispose();
+            permit?.Dispose();
             metrics.WebSocketRequest("invalid");
             await _writer.ErrorAsync(id, StatusCodes.Status400BadRequest, InvalidMessage("a request with this id is still running."), _closing.Token);
             return;
@@ -258,6 +276,7 @@ public sealed partial class WebSocketChatSession(
             metrics.WebSocketRequest(result);
             _running.TryRemove(id, out _);
             running.Cancellation.Dispose();
+            running.Permit?.Dispose();
             _finished.Release();
         }
     }
@@ -352,9 +371,12 @@ public sealed partial class WebSocketChatSession(
     [LoggerMessage(EventId = 51, EventName = "WebSocketChatCoreUnreachable", Level = LogLevel.Warning, Message = "A WebSocket chat request could not reach any core: {Reason}")]
     private static partial void LogCoreUnreachable(ILogger logger, string reason);
 
-    private sealed class Running(CancellationTokenSource cancellation)
+    private sealed class Running(CancellationTokenSource cancellation, RateLimitLease? permit)
     {
         public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        /// <summary>The request's permit of the per-client concurrency limit, released when it ends.</summary>
+        public RateLimitLease? Permit { get; } = permit;
 
         public Task Task { get; set; } = Task.CompletedTask;
 
