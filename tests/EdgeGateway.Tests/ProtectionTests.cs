@@ -136,6 +136,43 @@ public sealed class ProtectionTests
         Assert.Equal("done", (await socket.ReceiveUntilFinishedAsync("e"))[^1].GetProperty("type").GetString());
     }
 
+    /// <summary>
+    /// A chat message is a request body: once its first frame arrives, the rest must come at
+    /// <c>Edge:Limits:MinRequestBodyDataRate</c> after the grace period, as an HTTP body must.
+    /// Kestrel's rate does not apply to an upgraded connection, so a client could start a message
+    /// and hold the socket, the message's buffer (up to the body limit) and its per-client permit
+    /// for as long as it liked.
+    /// </summary>
+    [Fact]
+    public async Task WebSocketMessage_SentTooSlowly_SocketClosed()
+    {
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:MinRequestBodyDataRateGracePeriod"] = "00:00:02" });
+        await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
+
+        await socket.SendPartAsync("""{"model":"mock-gpt","messages":[{"role":"user","content":"hel""");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var closed = false;
+        try
+        {
+            closed = await socket.ReceiveAsync(TimeSpan.FromSeconds(20)) is null;
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            closed = true;
+        }
+
+        Assert.True(closed, "the socket with a message stalled half-way was closed");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"closed after {clock.Elapsed}, not soon after the grace period");
+
+        // A message sent promptly in several frames is fine.
+        await using var other = await ChatSocket.ConnectAsync(chain.Edge.Address);
+        await other.SendPartAsync("""{"id":"q","model":"mock-gpt","max_tokens":2,""");
+        await other.SendAsync("""
+            "messages":[{"role":"user","content":"hi"}]}
+            """);
+        Assert.Equal("done", (await other.ReceiveUntilFinishedAsync("q"))[^1].GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task MaxConnections_Exceeded_503AndCloseThenAdmitsWhenOneCloses()
     {

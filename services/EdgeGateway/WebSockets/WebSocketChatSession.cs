@@ -43,9 +43,11 @@ public sealed partial class WebSocketChatSession(
         metrics.WebSocketOpened();
         using var onDrain = drain.Started.Register(static state => _ = ((WebSocketChatSession)state!).CloseWhenIdleAsync(), this);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        CancellationTokenSource? slowMessage = null;
         try
         {
             var filled = 0;
+            var messageStarted = 0L;
             while (socket.State == WebSocketState.Open || socket.State == WebSocketState.CloseSent)
             {
                 if (filled == buffer.Length)
@@ -53,7 +55,7 @@ public sealed partial class WebSocketChatSession(
                     buffer = Grow(buffer, filled);
                 }
 
-                var result = await socket.ReceiveAsync(buffer.AsMemory(filled), _closing.Token);
+                var result = await socket.ReceiveAsync(buffer.AsMemory(filled), slowMessage?.Token ?? _closing.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -70,8 +72,13 @@ public sealed partial class WebSocketChatSession(
 
                 if (!result.EndOfMessage)
                 {
+                    slowMessage ??= StartMessageDeadline(out messageStarted);
+                    ArmMessageDeadline(slowMessage, messageStarted, filled);
                     continue;
                 }
+
+                slowMessage?.Dispose();
+                slowMessage = null;
 
                 if (result.MessageType == WebSocketMessageType.Binary)
                 {
@@ -85,12 +92,20 @@ public sealed partial class WebSocketChatSession(
                 filled = 0;
             }
         }
+        catch (OperationCanceledException) when (slowMessage?.IsCancellationRequested == true && !_closing.IsCancellationRequested)
+        {
+            // A cancelled receive aborts the socket: the connection closes, as Kestrel closes one
+            // whose request body comes too slowly.
+            metrics.Rejected(LimitKinds.WebSocketMessageRate);
+            LogMessageTooSlow(logger, options.Limits.MinRequestBodyDataRate);
+        }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {
             // The client went away or the connection broke: nothing to answer.
         }
         finally
         {
+            slowMessage?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             await _closing.CancelAsync();
             await Task.WhenAll(_running.Values.Select(r => r.Task));
@@ -356,6 +371,37 @@ public sealed partial class WebSocketChatSession(
         return filled == limit ? null : buffer[..filled];
     }
 
+    /// <summary>
+    /// A message that has begun must arrive as an HTTP body must (<c>Edge:Limits:MinRequestBodyDataRate</c>
+    /// after the grace period): Kestrel's own rate does not watch an upgraded connection, and a
+    /// message begun and never finished would hold the socket, its buffer and its permits for good.
+    /// </summary>
+    private CancellationTokenSource? StartMessageDeadline(out long started)
+    {
+        started = Stopwatch.GetTimestamp();
+        return options.Limits.MinRequestBodyDataRate > 0 ? CancellationTokenSource.CreateLinkedTokenSource(_closing.Token) : null;
+    }
+
+    private void ArmMessageDeadline(CancellationTokenSource? deadline, long started, int received)
+    {
+        if (deadline is null)
+        {
+            return;
+        }
+
+        var limits = options.Limits;
+        var allowed = limits.MinRequestBodyDataRateGracePeriod + TimeSpan.FromSeconds(received / limits.MinRequestBodyDataRate);
+        var left = allowed - Stopwatch.GetElapsedTime(started);
+        if (left <= TimeSpan.Zero)
+        {
+            deadline.Cancel();
+        }
+        else
+        {
+            deadline.CancelAfter(left);
+        }
+    }
+
     private byte[] Grow(byte[] buffer, int filled)
     {
         var size = (int)Math.Min((long)buffer.Length * 2, options.Limits.MaxRequestBodySize + 1);
@@ -370,6 +416,9 @@ public sealed partial class WebSocketChatSession(
 
     [LoggerMessage(EventId = 51, EventName = "WebSocketChatCoreUnreachable", Level = LogLevel.Warning, Message = "A WebSocket chat request could not reach any core: {Reason}")]
     private static partial void LogCoreUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 52, EventName = "WebSocketChatMessageTooSlow", Level = LogLevel.Debug, Message = "A WebSocket chat message arrived slower than {MinBytesPerSecond} B/s after the grace period; the socket was closed")]
+    private static partial void LogMessageTooSlow(ILogger logger, double minBytesPerSecond);
 
     private sealed class Running(CancellationTokenSource cancellation, RateLimitLease? permit)
     {
