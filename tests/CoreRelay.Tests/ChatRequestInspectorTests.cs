@@ -81,6 +81,21 @@ public sealed class ChatRequestInspectorTests
     }
 
     [Fact]
+    public void TryInspect_ImageParts_CountedByThePart()
+    {
+        Assert.True(ChatRequestInspector.TryInspect("""
+            {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"two"},{"type":"image_url","image_url":{"url":"data:,"}},{"type":"image_url","image_url":{"url":"x","detail":"low"}}]}]}
+            """u8, out var chat, out _));
+        Assert.True(ChatRequestInspector.TryInspect("""
+            {"model":"r","input":[{"role":"user","content":[{"type":"input_text","text":"one"},{"type":"input_image","image_url":"https://example.com/a.png"}]}]}
+            """u8, out var responses, out _));
+
+        Assert.Equal(2, chat.ImageParts);
+        Assert.Equal("two", chat.Messages[0].Content);
+        Assert.Equal(1, responses.ImageParts);
+    }
+
+    [Fact]
     public void TryInspect_ToolsTwice_Fails()
     {
         Assert.False(ChatRequestInspector.TryInspect("""{"model":"m","tools":[],"tools":[{"description":"x"}]}"""u8, out _, out var error));

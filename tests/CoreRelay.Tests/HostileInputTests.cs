@@ -162,6 +162,27 @@ public sealed class HostileInputTests
         Assert.Empty(settlements.Settled);
     }
 
+    /// <summary>
+    /// The origin charges each image of a prompt (85 tokens at the least), not the length of its
+    /// URL. Counted as text, a hundred tiny image parts passed as a few tokens of prompt.
+    /// </summary>
+    [Fact]
+    public async Task RestrictedKey_ManyImageParts_CountAgainstItsTokens()
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","limits":{"tokens_per_day":2000}}""");
+        using var client = chain.CreateEdgeClient();
+        var images = string.Join(',', Enumerable.Repeat("""{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}""", 100));
+        var body = """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"what are these?"},IMAGES]}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(key, body.Replace("IMAGES", images, StringComparison.Ordinal)));
+
+        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("rate_limit_exceeded", await ErrorCodeAsync(response));
+        Assert.Empty(settlements.Settled);
+    }
+
     [Theory]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]

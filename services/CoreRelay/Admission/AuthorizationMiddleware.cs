@@ -48,6 +48,8 @@ public sealed class AuthorizationMiddleware(
             {
                 promptTokens += tokens.Count(text, context.RequestAborted);
             }
+
+            promptTokens += summary.ImageParts * TokenEstimate.MinimumImageTokens;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

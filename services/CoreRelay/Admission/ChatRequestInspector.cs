@@ -102,7 +102,7 @@ public static class ChatRequestInspector
                         summary.IncludeUsage = ReadIncludeUsage(ref reader);
                         break;
                     case Field.Messages:
-                        ReadMessages(ref reader, summary.Messages, summary.ToolText);
+                        ReadMessages(ref reader, summary);
                         break;
                     case Field.Input or Field.Instructions or Field.Prompt:
                         ReadInput(ref reader, summary);
@@ -260,7 +260,7 @@ public static class ChatRequestInspector
             case JsonTokenType.StartArray:
                 break;
             default:
-                summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
+                summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader, summary)));
                 return;
         }
 
@@ -286,13 +286,13 @@ public static class ChatRequestInspector
 
                     break;
                 default:
-                    summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
+                    summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader, summary)));
                     break;
             }
         }
     }
 
-    private static void ReadMessages(ref Utf8JsonReader reader, List<ChatPromptMessage> messages, List<string> toolText)
+    private static void ReadMessages(ref Utf8JsonReader reader, ChatRequestSummary summary)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -324,13 +324,13 @@ public static class ChatRequestInspector
                 else if (reader.ValueTextEquals("content"u8))
                 {
                     reader.Read();
-                    content = reader.TokenType == JsonTokenType.String ? reader.GetString() : CollectText(ref reader);
+                    content = reader.TokenType == JsonTokenType.String ? reader.GetString() : CollectText(ref reader, summary);
                 }
                 else if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
                 {
                     // An earlier turn's calls are prompt to the origin: names and arguments are charged.
                     reader.Read();
-                    CollectAllText(ref reader, toolText);
+                    CollectAllText(ref reader, summary.ToolText);
                 }
                 else
                 {
@@ -339,7 +339,7 @@ public static class ChatRequestInspector
                 }
             }
 
-            messages.Add(new ChatPromptMessage(role, content, name));
+            summary.Messages.Add(new ChatPromptMessage(role, content, name));
         }
     }
 
@@ -385,8 +385,12 @@ public static class ChatRequestInspector
         }
     }
 
-    /// <summary>Concatenates every <c>"text"</c> string inside an array or object of content parts.</summary>
-    private static string? CollectText(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Concatenates every <c>"text"</c> string inside an array or object of content parts, and
+    /// counts the image parts (<c>image_url</c>: chat's and the Responses API's), which the origin
+    /// charges by the image, not by the length of their URL.
+    /// </summary>
+    private static string? CollectText(ref Utf8JsonReader reader, ChatRequestSummary summary)
     {
         if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
         {
@@ -398,7 +402,11 @@ public static class ChatRequestInspector
         StringBuilder? text = null;
         while (reader.Read() && !(reader.CurrentDepth == depth && reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject))
         {
-            if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("content"u8)))
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("image_url"u8))
+            {
+                summary.ImageParts++;
+            }
+            else if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("content"u8)))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)

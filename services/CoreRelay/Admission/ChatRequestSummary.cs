@@ -18,6 +18,9 @@ public sealed class ChatRequestSummary
     /// <summary>Prompt tokens sent as token ids rather than text (embeddings, legacy completions).</summary>
     public int PromptTokenIds { get; set; }
 
+    /// <summary>Image parts of the prompt (<c>image_url</c>), each charged by the origin as an image.</summary>
+    public int ImageParts { get; set; }
+
     /// <summary>The client asked for <c>stream_options.include_usage</c>.</summary>
     public bool IncludeUsage { get; set; }
 
