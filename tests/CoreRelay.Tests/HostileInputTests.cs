@@ -183,6 +183,33 @@ public sealed class HostileInputTests
         Assert.Empty(settlements.Settled);
     }
 
+    /// <summary>
+    /// A completion limit below one reserved nothing for the completion, and an origin that reads
+    /// it as "no limit" (llama.cpp's and Ollama's -1) then generates without bound on a reservation
+    /// of the prompt alone. The core refuses it, as OpenAI does, before anything is reserved.
+    /// </summary>
+    [Theory]
+    [InlineData("max_tokens", -1)]
+    [InlineData("max_tokens", 0)]
+    [InlineData("max_completion_tokens", -1)]
+    public async Task TokenLimitBelowOne_Is400BeforeAnythingIsReserved(string field, int value)
+    {
+        await using var origin = await AuthorizationEchoOrigin.StartAsync();
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo, Core = { ["CoreRelay:Origins"] = origin.Url } });
+        using var client = chain.CreateEdgeClient();
+        var body = $$"""{"model":"mock-gpt","{{field}}":{{value}},"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(Chain.ApiKey, body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_value", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(field, json.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Empty(origin.HeaderNames);
+        Assert.Empty(settlements.Settled);
+    }
+
     [Theory]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]

@@ -123,6 +123,10 @@ public static class ChatRequestInspector
             }
 
             summary.MaxTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens;
+            summary.TokenLimitBelowOne = maxCompletionTokens < 1 ? "max_completion_tokens"
+                : maxTokens < 1 ? "max_tokens"
+                : maxOutputTokens < 1 ? "max_output_tokens"
+                : null;
 
             // The origin generates max(n, best_of) completions (best_of on the legacy completions API
             // is generated in full and only the best n returned), each up to the completion limit.

@@ -12,6 +12,12 @@ public sealed class ChatRequestSummary
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, else <c>max_output_tokens</c> (Responses API).</summary>
     public int? MaxTokens { get; set; }
 
+    /// <summary>
+    /// The completion limit set below 1, if one is: refused (as OpenAI does), since the estimate
+    /// would reserve nothing for a completion that some origins then generate without a limit.
+    /// </summary>
+    public string? TokenLimitBelowOne { get; set; }
+
     /// <summary>How many completions the origin generates for this request: <c>max(n, best_of)</c>, at least 1.</summary>
     public int Choices { get; set; } = 1;
 
