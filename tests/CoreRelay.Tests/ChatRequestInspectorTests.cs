@@ -66,6 +66,43 @@ public sealed class ChatRequestInspectorTests
     }
 
     [Fact]
+    public void TryInspect_ToolsAndToolCalls_TheirTextIsCollectedForThePrompt()
+    {
+        Assert.True(ChatRequestInspector.TryInspect("""
+            {"model":"m","tools":[{"type":"function","function":{"name":"get_weather","description":"Weather now","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
+             "messages":[{"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}}]}]}
+            """u8, out var summary, out _));
+
+        Assert.Equal(2, summary.ToolText.Count);
+        Assert.Contains("Weather now", summary.ToolText[0], StringComparison.Ordinal);
+        Assert.Contains("city", summary.ToolText[0], StringComparison.Ordinal);
+        Assert.Contains("{\"city\":\"Oslo\"}", summary.ToolText[1], StringComparison.Ordinal);
+        Assert.Single(summary.Messages);
+    }
+
+    [Fact]
+    public void TryInspect_ImageParts_CountedByThePart()
+    {
+        Assert.True(ChatRequestInspector.TryInspect("""
+            {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"two"},{"type":"image_url","image_url":{"url":"data:,"}},{"type":"image_url","image_url":{"url":"x","detail":"low"}}]}]}
+            """u8, out var chat, out _));
+        Assert.True(ChatRequestInspector.TryInspect("""
+            {"model":"r","input":[{"role":"user","content":[{"type":"input_text","text":"one"},{"type":"input_image","image_url":"https://example.com/a.png"}]}]}
+            """u8, out var responses, out _));
+
+        Assert.Equal(2, chat.ImageParts);
+        Assert.Equal("two", chat.Messages[0].Content);
+        Assert.Equal(1, responses.ImageParts);
+    }
+
+    [Fact]
+    public void TryInspect_ToolsTwice_Fails()
+    {
+        Assert.False(ChatRequestInspector.TryInspect("""{"model":"m","tools":[],"tools":[{"description":"x"}]}"""u8, out _, out var error));
+        Assert.Contains("tools", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TryInspect_InvalidJson_ErrorSaysWhereNotWhatTheParserSaid()
     {
         Assert.False(ChatRequestInspector.TryInspect("""{"model":"""u8, out _, out var error));

@@ -131,6 +131,85 @@ public sealed class HostileInputTests
         Assert.True(settled.PromptTokens > 0, "the unlabelled body's prompt was charged");
     }
 
+    /// <summary>
+    /// An origin charges tool definitions and earlier tool calls as prompt tokens, so they count
+    /// towards the reservation like the messages do. Without them a key allowed 200 tokens a day
+    /// could send a prompt of any size in a tool's description, reserving a few tokens for it, and
+    /// as many such requests as it could start before the first settled.
+    /// </summary>
+    [Theory]
+    [InlineData("tools")]
+    [InlineData("functions")]
+    [InlineData("tool_calls")]
+    public async Task RestrictedKey_PromptHiddenInToolsOrToolCalls_CountsAgainstItsTokens(string where)
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","limits":{"tokens_per_day":200}}""");
+        using var client = chain.CreateEdgeClient();
+        var hidden = JsonSerializer.Serialize(string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 1_000)));
+        var body = where switch
+        {
+            "tools" => """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","description":HIDDEN,"parameters":{"type":"object"}}}]}""",
+            "functions" => """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"functions":[{"name":"f","description":HIDDEN}]}""",
+            _ => """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":HIDDEN}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}]}""",
+        };
+
+        using var response = await client.SendAsync(Unlabelled(key, body.Replace("HIDDEN", hidden, StringComparison.Ordinal)));
+
+        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("rate_limit_exceeded", await ErrorCodeAsync(response));
+        Assert.Empty(settlements.Settled);
+    }
+
+    /// <summary>
+    /// The origin charges each image of a prompt (85 tokens at the least), not the length of its
+    /// URL. Counted as text, a hundred tiny image parts passed as a few tokens of prompt.
+    /// </summary>
+    [Fact]
+    public async Task RestrictedKey_ManyImageParts_CountAgainstItsTokens()
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","limits":{"tokens_per_day":2000}}""");
+        using var client = chain.CreateEdgeClient();
+        var images = string.Join(',', Enumerable.Repeat("""{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}""", 100));
+        var body = """{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"what are these?"},IMAGES]}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(key, body.Replace("IMAGES", images, StringComparison.Ordinal)));
+
+        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("rate_limit_exceeded", await ErrorCodeAsync(response));
+        Assert.Empty(settlements.Settled);
+    }
+
+    /// <summary>
+    /// A completion limit below one reserved nothing for the completion, and an origin that reads
+    /// it as "no limit" (llama.cpp's and Ollama's -1) then generates without bound on a reservation
+    /// of the prompt alone. The core refuses it, as OpenAI does, before anything is reserved.
+    /// </summary>
+    [Theory]
+    [InlineData("max_tokens", -1)]
+    [InlineData("max_tokens", 0)]
+    [InlineData("max_completion_tokens", -1)]
+    public async Task TokenLimitBelowOne_Is400BeforeAnythingIsReserved(string field, int value)
+    {
+        await using var origin = await AuthorizationEchoOrigin.StartAsync();
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo, Core = { ["CoreRelay:Origins"] = origin.Url } });
+        using var client = chain.CreateEdgeClient();
+        var body = $$"""{"model":"mock-gpt","{{field}}":{{value}},"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(Chain.ApiKey, body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_value", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(field, json.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Empty(origin.HeaderNames);
+        Assert.Empty(settlements.Settled);
+    }
+
     [Theory]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]

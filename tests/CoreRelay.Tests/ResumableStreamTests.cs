@@ -104,6 +104,46 @@ public sealed class ResumableStreamTests
         Assert.Equal(await WholeTextAsync(chain), text);
     }
 
+    /// <summary>
+    /// A resume takes the stream over: the reader it replaces ends, so one stream has one reader.
+    /// Before, every resume added a reader, so a key allowed one stream received it on as many
+    /// connections as it opened (the key's stream limit bounds origin work, not deliveries), and a
+    /// reader that stopped reading held the replay buffer full and the origin waiting.
+    /// </summary>
+    [Fact]
+    public async Task SeveralResumesAtOnce_TheLatestTakesTheStreamOver_EarlierReadersEnd()
+    {
+        await using var chain = await Chain.StartAsync();
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","limits":{"max_concurrent_streams":1}}""");
+        using var client = NonDrainingClient(chain);
+
+        using var first = await client.SendAsync(PacedChat(key, intervalMs: 60), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var streamId = first.Headers.GetValues(StreamId.Header).Single();
+        var firstReading = SseClient.ReadAllAsync(first);
+
+        var readers = new List<Task<List<SseEvent>>>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var resume = new HttpRequestMessage(HttpMethod.Get, $"/v1/streams/{streamId}");
+            resume.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            resume.Headers.Add("Last-Event-ID", $"{streamId}.1");
+            var response = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            readers.Add(SseClient.ReadAllAsync(response));
+        }
+
+        var all = new List<List<SseEvent>> { await firstReading };
+        foreach (var reader in readers)
+        {
+            all.Add(await reader);
+        }
+
+        var completed = all.Select((events, index) => (events, index)).Where(r => r.events.Count > 0 && r.events[^1].Data == "[DONE]").Select(r => r.index).ToList();
+        Assert.Equal([5], completed);
+        Assert.Equal(Enumerable.Range(2, all[5].Count).Select(i => $"{streamId}.{i}"), all[5].Select(e => e.Id));
+    }
+
     [Fact]
     public async Task Resume_WithAnotherKeyOrUnknownId_IsTheSame404()
     {

@@ -87,6 +87,92 @@ public sealed class ProtectionTests
         await Wait.UntilAsync(async () => await StatusAsync(client) == HttpStatusCode.OK, Timeouts.Short, "a request is admitted once the stream has ended");
     }
 
+    /// <summary>
+    /// Each request on a chat socket is a stream the client holds, like an HTTP stream: it takes a
+    /// permit of the per-client limit beside the socket's own. Without that, one address held
+    /// <c>PerIpConcurrentRequests</c> sockets of <c>Edge:WebSocket:MaxConcurrentRequests</c> streams
+    /// each (256 x 16 = 4,096 by default instead of 256).
+    /// </summary>
+    [Fact]
+    public async Task ClientConcurrency_WebSocketRequests_EachTakesAPermit()
+    {
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Edge = { ["Edge:Limits:PerIpConcurrentRequests"] = "3" },
+            Mock = new() { ["Mock:TokenIntervalMs"] = "50" },
+        });
+        using var rejections = chain.Edge.Rejections();
+        using var client = chain.CreateEdgeClient();
+        await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
+
+        foreach (var id in new[] { "a", "b", "c", "d" })
+        {
+            await socket.SendRequestAsync(id, tokens: 40);
+        }
+
+        using (var http = await client.SendAsync(ChatRequests.Models(), Timeouts.Token()))
+        {
+            // The socket and its two running requests hold all three permits.
+            Assert.Equal(HttpStatusCode.TooManyRequests, http.StatusCode);
+        }
+
+        var messages = await socket.ReceiveUntilFinishedAsync("a", "b", "c", "d");
+        string? Last(string id) => messages.Last(m => m.GetProperty("id").GetString() == id).GetProperty("type").GetString();
+
+        Assert.Equal("done", Last("a"));
+        Assert.Equal("done", Last("b"));
+        foreach (var refused in new[] { "c", "d" })
+        {
+            var error = messages.Last(m => m.GetProperty("id").GetString() == refused);
+            Assert.Equal("error", error.GetProperty("type").GetString());
+            Assert.Equal(429, error.GetProperty("status").GetInt32());
+            Assert.Equal("rate_limit_exceeded", error.GetProperty("error").GetProperty("code").GetString());
+        }
+
+        Assert.Equal(3, rejections.Count("ip_concurrency"));
+
+        // Finished requests give their permits back: the socket runs another.
+        await socket.SendRequestAsync("e", tokens: 2);
+        Assert.Equal("done", (await socket.ReceiveUntilFinishedAsync("e"))[^1].GetProperty("type").GetString());
+    }
+
+    /// <summary>
+    /// A chat message is a request body: once its first frame arrives, the rest must come at
+    /// <c>Edge:Limits:MinRequestBodyDataRate</c> after the grace period, as an HTTP body must.
+    /// Kestrel's rate does not apply to an upgraded connection, so a client could start a message
+    /// and hold the socket, the message's buffer (up to the body limit) and its per-client permit
+    /// for as long as it liked.
+    /// </summary>
+    [Fact]
+    public async Task WebSocketMessage_SentTooSlowly_SocketClosed()
+    {
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:MinRequestBodyDataRateGracePeriod"] = "00:00:02" });
+        await using var socket = await ChatSocket.ConnectAsync(chain.Edge.Address);
+
+        await socket.SendPartAsync("""{"model":"mock-gpt","messages":[{"role":"user","content":"hel""");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var closed = false;
+        try
+        {
+            closed = await socket.ReceiveAsync(TimeSpan.FromSeconds(20)) is null;
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            closed = true;
+        }
+
+        Assert.True(closed, "the socket with a message stalled half-way was closed");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"closed after {clock.Elapsed}, not soon after the grace period");
+
+        // A message sent promptly in several frames is fine.
+        await using var other = await ChatSocket.ConnectAsync(chain.Edge.Address);
+        await other.SendPartAsync("""{"id":"q","model":"mock-gpt","max_tokens":2,""");
+        await other.SendAsync("""
+            "messages":[{"role":"user","content":"hi"}]}
+            """);
+        Assert.Equal("done", (await other.ReceiveUntilFinishedAsync("q"))[^1].GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task MaxConnections_Exceeded_503AndCloseThenAdmitsWhenOneCloses()
     {

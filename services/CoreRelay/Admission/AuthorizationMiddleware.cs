@@ -44,6 +44,12 @@ public sealed class AuthorizationMiddleware(
         try
         {
             promptTokens = (summary.Messages.Count > 0 ? tokens.CountChatPrompt(summary.Messages, context.RequestAborted) : 0) + summary.PromptTokenIds;
+            foreach (var text in summary.ToolText)
+            {
+                promptTokens += tokens.Count(text, context.RequestAborted);
+            }
+
+            promptTokens += summary.ImageParts * TokenEstimate.MinimumImageTokens;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

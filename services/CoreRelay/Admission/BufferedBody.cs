@@ -5,6 +5,8 @@ namespace AiCdn.CoreRelay.Admission;
 /// <summary>A request body read into pooled memory, once, up to a size limit; returned to the pool on dispose.</summary>
 public sealed class BufferedBody : IDisposable
 {
+    private const int InitialCapacityCap = 64 * 1024;
+
     private byte[]? _buffer;
 
     private BufferedBody(byte[] buffer, int length)
@@ -17,6 +19,9 @@ public sealed class BufferedBody : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
+    /// <summary>The size of the buffer holding the body (tests).</summary>
+    internal int Capacity => _buffer?.Length ?? 0;
+
     public Stream AsStream() => new MemoryStream(_buffer!, 0, Length, writable: false);
 
     /// <summary>Reads the whole body; null when it is longer than <paramref name="limit"/> bytes.</summary>
@@ -27,7 +32,9 @@ public sealed class BufferedBody : IDisposable
             return null;
         }
 
-        var capacity = (int)Math.Min(limit + 1, request.ContentLength is { } length ? length + 1 : 16 * 1024);
+        // Content-Length sizes the first buffer only up to 64 KiB: the body is read before the key
+        // is checked, and a declared length costs the client nothing until it sends the bytes.
+        var capacity = (int)Math.Min(Math.Min(limit + 1, InitialCapacityCap), request.ContentLength is { } length ? length + 1 : 16 * 1024);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
         var total = 0;
         try

@@ -102,10 +102,13 @@ public static class ChatRequestInspector
                         summary.IncludeUsage = ReadIncludeUsage(ref reader);
                         break;
                     case Field.Messages:
-                        ReadMessages(ref reader, summary.Messages);
+                        ReadMessages(ref reader, summary);
                         break;
                     case Field.Input or Field.Instructions or Field.Prompt:
                         ReadInput(ref reader, summary);
+                        break;
+                    case Field.Tools or Field.Functions:
+                        CollectAllText(ref reader, summary.ToolText);
                         break;
                     default:
                         reader.Skip();
@@ -120,6 +123,10 @@ public static class ChatRequestInspector
             }
 
             summary.MaxTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens;
+            summary.TokenLimitBelowOne = maxCompletionTokens < 1 ? "max_completion_tokens"
+                : maxTokens < 1 ? "max_tokens"
+                : maxOutputTokens < 1 ? "max_output_tokens"
+                : null;
 
             // The origin generates max(n, best_of) completions (best_of on the legacy completions API
             // is generated in full and only the best n returned), each up to the completion limit.
@@ -191,6 +198,8 @@ public static class ChatRequestInspector
         : reader.ValueTextEquals("input"u8) ? Field.Input
         : reader.ValueTextEquals("instructions"u8) ? Field.Instructions
         : reader.ValueTextEquals("prompt"u8) ? Field.Prompt
+        : reader.ValueTextEquals("tools"u8) ? Field.Tools
+        : reader.ValueTextEquals("functions"u8) ? Field.Functions
         : Field.None;
 
     /// <summary>The top-level fields the core acts on, as flags so a repeated one is noticed.</summary>
@@ -210,6 +219,8 @@ public static class ChatRequestInspector
         Input = 1 << 9,
         Instructions = 1 << 10,
         Prompt = 1 << 11,
+        Tools = 1 << 12,
+        Functions = 1 << 13,
     }
 
     private static bool ReadIncludeUsage(ref Utf8JsonReader reader)
@@ -253,7 +264,7 @@ public static class ChatRequestInspector
             case JsonTokenType.StartArray:
                 break;
             default:
-                summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
+                summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader, summary)));
                 return;
         }
 
@@ -279,13 +290,13 @@ public static class ChatRequestInspector
 
                     break;
                 default:
-                    summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader)));
+                    summary.Messages.Add(new ChatPromptMessage("user", CollectText(ref reader, summary)));
                     break;
             }
         }
     }
 
-    private static void ReadMessages(ref Utf8JsonReader reader, List<ChatPromptMessage> messages)
+    private static void ReadMessages(ref Utf8JsonReader reader, ChatRequestSummary summary)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -317,7 +328,13 @@ public static class ChatRequestInspector
                 else if (reader.ValueTextEquals("content"u8))
                 {
                     reader.Read();
-                    content = reader.TokenType == JsonTokenType.String ? reader.GetString() : CollectText(ref reader);
+                    content = reader.TokenType == JsonTokenType.String ? reader.GetString() : CollectText(ref reader, summary);
+                }
+                else if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
+                {
+                    // An earlier turn's calls are prompt to the origin: names and arguments are charged.
+                    reader.Read();
+                    CollectAllText(ref reader, summary.ToolText);
                 }
                 else
                 {
@@ -326,12 +343,58 @@ public static class ChatRequestInspector
                 }
             }
 
-            messages.Add(new ChatPromptMessage(role, content, name));
+            summary.Messages.Add(new ChatPromptMessage(role, content, name));
         }
     }
 
-    /// <summary>Concatenates every <c>"text"</c> string inside an array or object of content parts.</summary>
-    private static string? CollectText(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Every property name and string inside a value (tool and function definitions, earlier tool
+    /// calls), joined by spaces, added to <paramref name="text"/>. The origin renders these into the
+    /// prompt and charges them as prompt tokens, so a prompt hidden in a tool's description or a
+    /// call's arguments is counted like one in a message.
+    /// </summary>
+    private static void CollectAllText(ref Utf8JsonReader reader, List<string> text)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            text.Add(reader.GetString()!);
+            return;
+        }
+
+        if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
+        {
+            reader.Skip();
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        StringBuilder? collected = null;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+            {
+                collected ??= new StringBuilder();
+                if (collected.Length > 0)
+                {
+                    collected.Append(' ');
+                }
+
+                collected.Append(reader.GetString());
+            }
+        }
+
+        if (collected is { Length: > 0 })
+        {
+            text.Add(collected.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Concatenates every <c>"text"</c> string inside an array or object of content parts, and
+    /// counts the image parts (<c>image_url</c>: chat's and the Responses API's), which the origin
+    /// charges by the image, not by the length of their URL.
+    /// </summary>
+    private static string? CollectText(ref Utf8JsonReader reader, ChatRequestSummary summary)
     {
         if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.StartObject))
         {
@@ -343,7 +406,11 @@ public static class ChatRequestInspector
         StringBuilder? text = null;
         while (reader.Read() && !(reader.CurrentDepth == depth && reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject))
         {
-            if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("content"u8)))
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("image_url"u8))
+            {
+                summary.ImageParts++;
+            }
+            else if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("content"u8)))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)

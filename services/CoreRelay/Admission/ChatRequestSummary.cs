@@ -12,15 +12,30 @@ public sealed class ChatRequestSummary
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, else <c>max_output_tokens</c> (Responses API).</summary>
     public int? MaxTokens { get; set; }
 
+    /// <summary>
+    /// The completion limit set below 1, if one is: refused (as OpenAI does), since the estimate
+    /// would reserve nothing for a completion that some origins then generate without a limit.
+    /// </summary>
+    public string? TokenLimitBelowOne { get; set; }
+
     /// <summary>How many completions the origin generates for this request: <c>max(n, best_of)</c>, at least 1.</summary>
     public int Choices { get; set; } = 1;
 
     /// <summary>Prompt tokens sent as token ids rather than text (embeddings, legacy completions).</summary>
     public int PromptTokenIds { get; set; }
 
+    /// <summary>Image parts of the prompt (<c>image_url</c>), each charged by the origin as an image.</summary>
+    public int ImageParts { get; set; }
+
     /// <summary>The client asked for <c>stream_options.include_usage</c>.</summary>
     public bool IncludeUsage { get; set; }
 
     /// <summary>Chat messages, or each text of an <c>input</c>, <c>instructions</c> or <c>prompt</c>, for estimating prompt tokens.</summary>
     public List<ChatPromptMessage> Messages { get; } = [];
+
+    /// <summary>
+    /// Text of <c>tools</c>, <c>functions</c> and earlier turns' <c>tool_calls</c>/<c>function_call</c>:
+    /// not a message, but rendered into the prompt and charged as prompt tokens by the origin.
+    /// </summary>
+    public List<string> ToolText { get; } = [];
 }

@@ -90,6 +90,12 @@ public sealed class RequestInspectionMiddleware(
                     await rejections.RejectAsync(context, OpenAiErrors.InvalidJson(error ?? "invalid JSON"));
                     return;
                 }
+
+                if (summary.TokenLimitBelowOne is { } limit)
+                {
+                    await rejections.RejectAsync(context, OpenAiErrors.InvalidParameter(limit, $"Invalid '{limit}': integer below minimum value. Expected a value >= 1."));
+                    return;
+                }
             }
 
             byte[]? rewritten = null;

@@ -18,6 +18,9 @@ public sealed class SessionReaderStream : Stream
     /// <summary>Bytes of event <see cref="Next"/> already copied.</summary>
     internal int Offset { get; set; }
 
+    /// <summary>A later reader took the stream over: this one ends (written under the session's lock).</summary>
+    internal bool Superseded { get; set; }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -34,7 +37,7 @@ public sealed class SessionReaderStream : Stream
         {
             if (destination.IsEmpty)
             {
-                await _session.WaitAsync(Next, cancellationToken);
+                await _session.WaitAsync(this, cancellationToken);
                 return 0;
             }
 
@@ -44,7 +47,7 @@ public sealed class SessionReaderStream : Stream
                 return read;
             }
 
-            await _session.WaitAsync(Next, cancellationToken);
+            await _session.WaitAsync(this, cancellationToken);
         }
     }
 

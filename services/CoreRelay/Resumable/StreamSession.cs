@@ -89,7 +89,12 @@ public sealed class StreamSession : ISseEventSink
         }
     }
 
-    /// <summary>A reader of the events after <paramref name="afterSeq"/>; null when they are no longer buffered.</summary>
+    /// <summary>
+    /// A reader of the events after <paramref name="afterSeq"/>; null when they are no longer
+    /// buffered. It takes the stream over: the readers before it end (their clients get the end of
+    /// the stream), so one stream is delivered to one connection however often it is resumed, and
+    /// a reader whose client stopped reading no longer holds the replay buffer and the origin.
+    /// </summary>
     public SessionReaderStream? Subscribe(long afterSeq)
     {
         lock (_gate)
@@ -100,7 +105,22 @@ public sealed class StreamSession : ISseEventSink
             }
 
             var reader = new SessionReaderStream(this, afterSeq + 1);
+            var tookOver = _readers.Count > 0;
+            foreach (var earlier in _readers)
+            {
+                earlier.Superseded = true;
+            }
+
+            _readers.Clear();
             _readers.Add(reader);
+            if (tookOver)
+            {
+                // Wake the earlier readers to end, and let go of what only they held.
+                Signal(ref _changed);
+                EvictDelivered();
+                Signal(ref _consumed);
+            }
+
             _graceTimer?.Dispose();
             _graceTimer = null;
             return reader;
@@ -143,6 +163,12 @@ public sealed class StreamSession : ISseEventSink
     {
         lock (_gate)
         {
+            if (reader.Superseded)
+            {
+                ended = true;
+                return 0;
+            }
+
             var copied = 0;
             while (reader.Next <= _lastSeq && copied < destination.Length)
             {
@@ -176,13 +202,13 @@ public sealed class StreamSession : ISseEventSink
         }
     }
 
-    /// <summary>Waits for an event after <paramref name="next"/> - 1, or the end.</summary>
-    internal Task WaitAsync(long next, CancellationToken cancellationToken)
+    /// <summary>Waits for an event <paramref name="reader"/> has not had, the end, or another reader taking over.</summary>
+    internal Task WaitAsync(SessionReaderStream reader, CancellationToken cancellationToken)
     {
         Task changed;
         lock (_gate)
         {
-            if (next <= _lastSeq || _ended)
+            if (reader.Next <= _lastSeq || _ended || reader.Superseded)
             {
                 return Task.CompletedTask;
             }

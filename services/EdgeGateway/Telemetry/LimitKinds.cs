@@ -14,4 +14,5 @@ public static class LimitKinds
     public const string Draining = "draining";
     public const string Overload = "overload";
     public const string WebSocketConcurrency = "websocket_concurrency";
+    public const string WebSocketMessageRate = "websocket_message_rate";
 }

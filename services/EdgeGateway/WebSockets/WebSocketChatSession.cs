@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using AiCdn.Common.Errors;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Protection;
@@ -42,9 +43,11 @@ public sealed partial class WebSocketChatSession(
         metrics.WebSocketOpened();
         using var onDrain = drain.Started.Register(static state => _ = ((WebSocketChatSession)state!).CloseWhenIdleAsync(), this);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        CancellationTokenSource? slowMessage = null;
         try
         {
             var filled = 0;
+            var messageStarted = 0L;
             while (socket.State == WebSocketState.Open || socket.State == WebSocketState.CloseSent)
             {
                 if (filled == buffer.Length)
@@ -52,7 +55,7 @@ public sealed partial class WebSocketChatSession(
                     buffer = Grow(buffer, filled);
                 }
 
-                var result = await socket.ReceiveAsync(buffer.AsMemory(filled), _closing.Token);
+                var result = await socket.ReceiveAsync(buffer.AsMemory(filled), slowMessage?.Token ?? _closing.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -69,8 +72,13 @@ public sealed partial class WebSocketChatSession(
 
                 if (!result.EndOfMessage)
                 {
+                    slowMessage ??= StartMessageDeadline(out messageStarted);
+                    ArmMessageDeadline(slowMessage, messageStarted, filled);
                     continue;
                 }
+
+                slowMessage?.Dispose();
+                slowMessage = null;
 
                 if (result.MessageType == WebSocketMessageType.Binary)
                 {
@@ -84,12 +92,20 @@ public sealed partial class WebSocketChatSession(
                 filled = 0;
             }
         }
+        catch (OperationCanceledException) when (slowMessage?.IsCancellationRequested == true && !_closing.IsCancellationRequested)
+        {
+            // A cancelled receive aborts the socket: the connection closes, as Kestrel closes one
+            // whose request body comes too slowly.
+            metrics.Rejected(LimitKinds.WebSocketMessageRate);
+            LogMessageTooSlow(logger, options.Limits.MinRequestBodyDataRate);
+        }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {
             // The client went away or the connection broke: nothing to answer.
         }
         finally
         {
+            slowMessage?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             await _closing.CancelAsync();
             await Task.WhenAll(_running.Values.Select(r => r.Task));
@@ -158,8 +174,24 @@ public sealed partial class WebSocketChatSession(
             return;
         }
 
-        if (limiters.TryTakeRate(ClientAddresses.PartitionKey(upgrade.Connection.RemoteIpAddress)) is { } refusal)
+        // A request on the socket is a stream the client holds, as an HTTP stream is: it counts
+        // against the per-client limit beside the socket itself, or one address could hold
+        // PerIpConcurrentRequests sockets of MaxConcurrentRequests streams each.
+        var client = ClientAddresses.PartitionKey(upgrade.Connection.RemoteIpAddress);
+        var permit = limiters.ClientConcurrency?.AttemptAcquire(client);
+        if (permit is { IsAcquired: false })
         {
+            permit.Dispose();
+            metrics.Rejected(LimitKinds.IpConcurrency);
+            metrics.WebSocketRequest("rejected");
+            await _writer.ErrorAsync(id, StatusCodes.Status429TooManyRequests, new OpenAiError(
+                "Too many requests open at once from your address; wait for one to finish.", OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded), _closing.Token);
+            return;
+        }
+
+        if (limiters.TryTakeRate(client) is { } refusal)
+        {
+            permit?.Dispose();
             metrics.Rejected(refusal.Limit);
             metrics.WebSocketRequest("rejected");
             await _writer.ErrorAsync(id, StatusCodes.Status429TooManyRequests, new OpenAiError(
@@ -167,10 +199,11 @@ public sealed partial class WebSocketChatSession(
             return;
         }
 
-        var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_closing.Token));
+        var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_closing.Token), permit);
         if (!_running.TryAdd(id, running))
         {
             running.Cancellation.Dispose();
+            permit?.Dispose();
             metrics.WebSocketRequest("invalid");
             await _writer.ErrorAsync(id, StatusCodes.Status400BadRequest, InvalidMessage("a request with this id is still running."), _closing.Token);
             return;
@@ -258,6 +291,7 @@ public sealed partial class WebSocketChatSession(
             metrics.WebSocketRequest(result);
             _running.TryRemove(id, out _);
             running.Cancellation.Dispose();
+            running.Permit?.Dispose();
             _finished.Release();
         }
     }
@@ -337,6 +371,37 @@ public sealed partial class WebSocketChatSession(
         return filled == limit ? null : buffer[..filled];
     }
 
+    /// <summary>
+    /// A message that has begun must arrive as an HTTP body must (<c>Edge:Limits:MinRequestBodyDataRate</c>
+    /// after the grace period): Kestrel's own rate does not watch an upgraded connection, and a
+    /// message begun and never finished would hold the socket, its buffer and its permits for good.
+    /// </summary>
+    private CancellationTokenSource? StartMessageDeadline(out long started)
+    {
+        started = Stopwatch.GetTimestamp();
+        return options.Limits.MinRequestBodyDataRate > 0 ? CancellationTokenSource.CreateLinkedTokenSource(_closing.Token) : null;
+    }
+
+    private void ArmMessageDeadline(CancellationTokenSource? deadline, long started, int received)
+    {
+        if (deadline is null)
+        {
+            return;
+        }
+
+        var limits = options.Limits;
+        var allowed = limits.MinRequestBodyDataRateGracePeriod + TimeSpan.FromSeconds(received / limits.MinRequestBodyDataRate);
+        var left = allowed - Stopwatch.GetElapsedTime(started);
+        if (left <= TimeSpan.Zero)
+        {
+            deadline.Cancel();
+        }
+        else
+        {
+            deadline.CancelAfter(left);
+        }
+    }
+
     private byte[] Grow(byte[] buffer, int filled)
     {
         var size = (int)Math.Min((long)buffer.Length * 2, options.Limits.MaxRequestBodySize + 1);
@@ -352,9 +417,15 @@ public sealed partial class WebSocketChatSession(
     [LoggerMessage(EventId = 51, EventName = "WebSocketChatCoreUnreachable", Level = LogLevel.Warning, Message = "A WebSocket chat request could not reach any core: {Reason}")]
     private static partial void LogCoreUnreachable(ILogger logger, string reason);
 
-    private sealed class Running(CancellationTokenSource cancellation)
+    [LoggerMessage(EventId = 52, EventName = "WebSocketChatMessageTooSlow", Level = LogLevel.Debug, Message = "A WebSocket chat message arrived slower than {MinBytesPerSecond} B/s after the grace period; the socket was closed")]
+    private static partial void LogMessageTooSlow(ILogger logger, double minBytesPerSecond);
+
+    private sealed class Running(CancellationTokenSource cancellation, RateLimitLease? permit)
     {
         public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        /// <summary>The request's permit of the per-client concurrency limit, released when it ends.</summary>
+        public RateLimitLease? Permit { get; } = permit;
 
         public Task Task { get; set; } = Task.CompletedTask;
 

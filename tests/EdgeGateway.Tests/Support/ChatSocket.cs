@@ -57,6 +57,10 @@ public sealed class ChatSocket : IAsyncDisposable
     public Task SendAsync(string text) =>
         _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, Timeouts.Token());
 
+    /// <summary>Sends a frame of a text message without ending the message.</summary>
+    public Task SendPartAsync(string text) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, false, Timeouts.Token());
+
     public Task SendRequestAsync(string id, int tokens, int intervalMs = 0) =>
         SendAsync($$"""{"id":"{{id}}","model":"mock-gpt","max_tokens":{{tokens}},"messages":[{"role":"user","content":"tell me about {{id}}"}]}""");
 
