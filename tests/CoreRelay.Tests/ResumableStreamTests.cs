@@ -142,6 +142,9 @@ public sealed class ResumableStreamTests
         var completed = all.Select((events, index) => (events, index)).Where(r => r.events.Count > 0 && r.events[^1].Data == "[DONE]").Select(r => r.index).ToList();
         Assert.Equal([5], completed);
         Assert.Equal(Enumerable.Range(2, all[5].Count).Select(i => $"{streamId}.{i}"), all[5].Select(e => e.Id));
+
+        // The readers taken over end with an error event saying why, not in silence.
+        Assert.All(all.Take(5), events => Assert.Contains("\"code\":\"stream_resumed_elsewhere\"", events[^1].Data, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -33,6 +33,52 @@ public sealed class StreamSessionTests
         Assert.Equal(1, session.Accounting.RelayedCompletionTokens);
     }
 
+    [Fact]
+    public async Task ReaderTakenOverInTheMiddleOfAnEvent_FinishesThatEventThenGetsAnErrorEventAndEnds()
+    {
+        var upstream = new GatedStream();
+        var session = new StreamSession(StreamId.New("n1"), "owner", new RelayAccounting(), new ReplayBudget(1 << 20), new ResumableOptions(), TimeProvider.System);
+        session.Start(new SseEventReader(upstream, session.Accounting, new SseEventInspector(TokenCounter.Default), dropUsageOnlyChunk: false, TimeSpan.FromMinutes(1), TimeProvider.System, session), upstream);
+        var first = session.Subscribe(0)!;
+        upstream.Send(Hello);
+        await Wait.UntilAsync(() => Task.FromResult(session.HasSent(1)), TimeSpan.FromSeconds(30), "the first event is buffered");
+
+        // The first reader has 10 bytes of event 1 when a resume takes the stream over.
+        var start = new byte[10];
+        Assert.Equal(10, await first.ReadAsync(start));
+        var second = session.Subscribe(0)!;
+
+        var rest = await ReadToEndAsync(first);
+        var firstSaw = Encoding.UTF8.GetString([.. start, .. rest]);
+        var events = firstSaw.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, events.Length);
+        Assert.Contains("\" Hello\"", events[0], StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"stream_resumed_elsewhere\"", events[1], StringComparison.Ordinal);
+        Assert.EndsWith("\n\n", firstSaw, StringComparison.Ordinal);
+
+        // The new reader has the whole stream from the start and goes on with it.
+        upstream.Send("data: [DONE]\n\n");
+        upstream.End();
+        var secondSaw = Encoding.UTF8.GetString(await ReadToEndAsync(second));
+        Assert.Contains("\" Hello\"", secondSaw, StringComparison.Ordinal);
+        Assert.Contains("data: [DONE]\n", secondSaw, StringComparison.Ordinal);
+        Assert.DoesNotContain("stream_resumed_elsewhere", secondSaw, StringComparison.Ordinal);
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Stream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var all = new MemoryStream();
+        var buffer = new byte[7];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            all.Write(buffer, 0, read);
+        }
+
+        return all.ToArray();
+    }
+
     /// <summary>An origin's body that only has what the test sent, recording the size of every read that had to wait for it.</summary>
     private sealed class GatedStream : Stream
     {

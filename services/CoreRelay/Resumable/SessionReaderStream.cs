@@ -18,8 +18,16 @@ public sealed class SessionReaderStream : Stream
     /// <summary>Bytes of event <see cref="Next"/> already copied.</summary>
     internal int Offset { get; set; }
 
-    /// <summary>A later reader took the stream over: this one ends (written under the session's lock).</summary>
-    internal bool Superseded { get; set; }
+    /// <summary>
+    /// A later reader took the stream over: this one gets <see cref="Closing"/> (the rest of the
+    /// event it was in, then an error event saying why) and ends. Written under the session's lock.
+    /// </summary>
+    internal bool Superseded => Closing is not null;
+
+    /// <summary>What a superseded reader still sends before it ends; <see cref="ClosingOffset"/> bytes of it are sent.</summary>
+    internal byte[]? Closing { get; set; }
+
+    internal int ClosingOffset { get; set; }
 
     public override bool CanRead => true;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using AiCdn.Common.Errors;
 using AiCdn.CoreRelay.Accounting;
 
 namespace AiCdn.CoreRelay.Resumable;
@@ -14,6 +15,10 @@ namespace AiCdn.CoreRelay.Resumable;
 /// </summary>
 public sealed class StreamSession : ISseEventSink
 {
+    /// <summary>What the reader a resume took the stream from gets last: why its stream ends here.</summary>
+    private static readonly byte[] ResumedElsewhereEvent = SseEventReader.ErrorEvent(
+        "stream_resumed_elsewhere", "This stream was resumed on another connection, which receives the rest of it.", OpenAiErrorTypes.InvalidRequest);
+
     private readonly object _gate = new();
     private readonly List<byte[]> _events = [];
     private readonly List<SessionReaderStream> _readers = [];
@@ -108,7 +113,11 @@ public sealed class StreamSession : ISseEventSink
             var tookOver = _readers.Count > 0;
             foreach (var earlier in _readers)
             {
-                earlier.Superseded = true;
+                // Its client must not see the stream stop in silence, nor in the middle of an event.
+                var rest = earlier.Offset > 0 && earlier.Next <= _lastSeq
+                    ? _events[(int)(earlier.Next - _firstSeq)].AsSpan(earlier.Offset)
+                    : [];
+                earlier.Closing = [.. rest, .. ResumedElsewhereEvent];
             }
 
             _readers.Clear();
@@ -163,10 +172,13 @@ public sealed class StreamSession : ISseEventSink
     {
         lock (_gate)
         {
-            if (reader.Superseded)
+            if (reader.Closing is { } closing)
             {
-                ended = true;
-                return 0;
+                var count = Math.Min(closing.Length - reader.ClosingOffset, destination.Length);
+                closing.AsSpan(reader.ClosingOffset, count).CopyTo(destination);
+                reader.ClosingOffset += count;
+                ended = reader.ClosingOffset == closing.Length;
+                return count;
             }
 
             var copied = 0;
