@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using AiCdn.Common.Errors;
 
 namespace AiCdn.EdgeGateway.WebSockets;
@@ -33,41 +32,82 @@ public static class ChatRequestMessages
         }
     }
 
+    /// <summary>More top-level fields than any chat request has: refused before they are looked at.</summary>
+    public const int MaxTopLevelFields = 256;
+
+    /// <summary>
+    /// One pass of <see cref="Utf8JsonReader"/> over the message, copying each top-level value as it
+    /// stands: no document is built, so a message costs a scan and a copy whatever its shape. (It
+    /// built a JsonNode tree before: 234 ms of CPU and 52 MiB for a 4 MiB message of empty objects,
+    /// spent for any client, before the key or the rate limit was checked.) The core checks the body
+    /// again in full once it knows the key.
+    /// </summary>
     private static bool TryConvert(ReadOnlySpan<byte> message, out ChatRequestMessage? request, out string? error)
     {
         request = null;
         error = null;
-
-        // A member given twice is refused: the core would refuse it anyway, and JsonObject cannot hold it.
-        if (JsonNode.Parse(message, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject root)
+        var reader = new Utf8JsonReader(message, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             error = "a message must be a JSON object (a chat-completion request).";
             return false;
         }
 
-        string? id = null;
-        if (root["id"] is { } idNode)
+        var buffer = new ArrayBufferWriter<byte>(message.Length + 64);
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        string? id = null, type = null;
+        var wroteStreamOptions = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (idNode.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
+            var name = reader.GetString()!;
+            if (!names.Add(name))
             {
-                error = "'id' must be a string or a number.";
+                // The core would refuse a field it acts on given twice, and the origin may read either.
+                error = $"'{name}' is given twice.";
                 return false;
             }
 
-            if (idNode.GetValueKind() == JsonValueKind.String)
+            if (names.Count > MaxTopLevelFields)
             {
-                _ = idNode.GetValue<string>(); // throws for a string that is not valid Unicode
+                error = $"a message has at most {MaxTopLevelFields} fields.";
+                return false;
             }
 
-            id = idNode.ToJsonString();
-            if (id.Length > 130)
+            reader.Read();
+            switch (name)
             {
-                error = "'id' is longer than 128 characters.";
-                return false;
+                case "id":
+                    if (!TryReadId(ref reader, message, out id, out error))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case "type":
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                    break;
+                case "stream":
+                    reader.Skip(); // always true below
+                    break;
+                case "stream_options":
+                    WriteStreamOptions(ref reader, message, writer);
+                    wroteStreamOptions = true;
+                    break;
+                default:
+                    writer.WritePropertyName(name);
+                    WriteRawValue(ref reader, message, writer);
+                    break;
             }
         }
 
-        var type = root["type"] is JsonValue typeValue && typeValue.TryGetValue<string>(out var text) ? text : null;
+        if (reader.Read())
+        {
+            throw new JsonException("There is more after the message's JSON object.");
+        }
+
         if (type == "cancel")
         {
             if (id is null)
@@ -86,25 +126,89 @@ public static class ChatRequestMessages
             return false;
         }
 
-        root.Remove("id");
-        root.Remove("type");
-        root["stream"] = true;
-        if (root["stream_options"] is JsonObject streamOptions)
+        writer.WriteBoolean("stream", true);
+        if (!wroteStreamOptions)
         {
-            streamOptions["include_usage"] = true;
+            writer.WriteStartObject("stream_options");
+            writer.WriteBoolean("include_usage", true);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
+        request = new ChatRequestMessage(id, IsCancel: false, buffer.WrittenSpan.ToArray());
+        return true;
+    }
+
+    /// <summary>The request's id as JSON text (a string or a number), as the replies carry it.</summary>
+    private static bool TryReadId(ref Utf8JsonReader reader, ReadOnlySpan<byte> message, out string? id, out string? error)
+    {
+        id = null;
+        error = null;
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Number))
+        {
+            error = "'id' must be a string or a number.";
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            _ = reader.GetString(); // throws for a string that is not valid Unicode
+        }
+
+        var raw = message[(int)reader.TokenStartIndex..(int)reader.BytesConsumed];
+        if (raw.Length > 130 * 6)
+        {
+            error = "'id' is longer than 128 characters.";
+            return false;
+        }
+
+        id = reader.TokenType == JsonTokenType.String ? JsonSerializer.Serialize(reader.GetString()) : System.Text.Encoding.UTF8.GetString(raw);
+        if (id.Length > 130)
+        {
+            error = "'id' is longer than 128 characters.";
+            id = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The client's stream_options with include_usage set, or just that when they are not an object.</summary>
+    private static void WriteStreamOptions(ref Utf8JsonReader reader, ReadOnlySpan<byte> message, Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("stream_options");
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            var depth = reader.CurrentDepth;
+            while (reader.Read() && reader.CurrentDepth > depth)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                if (name == "include_usage")
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                writer.WritePropertyName(name);
+                WriteRawValue(ref reader, message, writer);
+            }
         }
         else
         {
-            root["stream_options"] = new JsonObject { ["include_usage"] = true };
+            reader.Skip();
         }
 
-        var buffer = new ArrayBufferWriter<byte>(message.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            root.WriteTo(writer);
-        }
+        writer.WriteBoolean("include_usage", true);
+        writer.WriteEndObject();
+    }
 
-        request = new ChatRequestMessage(id, IsCancel: false, buffer.WrittenSpan.ToArray());
-        return true;
+    /// <summary>Copies the value the reader is on, as it stands in the message, and moves past it.</summary>
+    private static void WriteRawValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> message, Utf8JsonWriter writer)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        writer.WriteRawValue(message[start..(int)reader.BytesConsumed], skipInputValidation: true);
     }
 }

@@ -41,10 +41,49 @@ public sealed class WebSocketMessageTests
     [InlineData("{\"model\":\"a\",\"model\":\"b\",\"messages\":[]}")]
     [InlineData("{\"id\":\"\\ud800\",\"model\":\"m\",\"messages\":[]}")]
     [InlineData("{\"type\":\"other\"}")]
+    [InlineData("{\"model\":\"m\",\"messages\":[]} {}")]
+    [InlineData("{\"model\":\"m\",\"messages\":[}")]
+    [InlineData("{\"model\":\"m\",\"id\":\"q\",\"id\":\"r\"}")]
     public void TryRead_Invalid_ExplainsWhy(string message)
     {
         Assert.False(ChatRequestMessages.TryRead(Encoding.UTF8.GetBytes(message), out _, out var error));
         Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Fact]
+    public void TryRead_ValuesCopiedAsTheyStand_WhateverTheirShape()
+    {
+        var message = """{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"h\u00e9llo"},{}]}],"stream":false,"n":2,"tools":null,"id":12}"""u8;
+
+        Assert.True(ChatRequestMessages.TryRead(message, out var request, out _));
+
+        Assert.Equal("12", request!.Id);
+        using var body = JsonDocument.Parse(request.Body!);
+        var root = body.RootElement;
+        Assert.Equal("""[{"role":"user","content":[{"type":"text","text":"h\u00e9llo"},{}]}]""", root.GetProperty("messages").GetRawText());
+        Assert.True(root.GetProperty("stream").GetBoolean());
+        Assert.Equal(2, root.GetProperty("n").GetInt32());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("tools").ValueKind);
+        Assert.Equal("""{"include_usage":true}""", root.GetProperty("stream_options").GetRawText());
+        Assert.Equal(["model", "messages", "n", "tools", "stream", "stream_options"], root.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void TryRead_StreamOptionsGiven_IncludeUsageOverriddenOthersKept()
+    {
+        Assert.True(ChatRequestMessages.TryRead("""{"model":"m","messages":[],"stream_options":{"include_usage":false,"x":[1]}}"""u8, out var request, out _));
+
+        using var body = JsonDocument.Parse(request!.Body!);
+        Assert.Equal("""{"x":[1],"include_usage":true}""", body.RootElement.GetProperty("stream_options").GetRawText());
+    }
+
+    [Fact]
+    public void TryRead_MoreTopLevelFieldsThanAnyRequestHas_Refused()
+    {
+        var fields = string.Join(',', Enumerable.Range(0, ChatRequestMessages.MaxTopLevelFields + 1).Select(i => $"\"f{i}\":0"));
+
+        Assert.False(ChatRequestMessages.TryRead(Encoding.UTF8.GetBytes("{" + fields + "}"), out _, out var error));
+        Assert.Contains("at most", error, StringComparison.Ordinal);
     }
 
     [Fact]
