@@ -95,4 +95,44 @@ public sealed class WarmupTests
     [InlineData("http://unix:/run/aicdn.sock", null)]
     public void Loopback_MapsABoundAddressToOneWarmupCanReach(string bound, string? expected) =>
         Assert.Equal(expected, global::AiCdn.Common.Warmup.WarmupRequests.Loopback(bound)?.ToString());
+
+    [Fact]
+    public void Options_Defaults_AreValid() =>
+        Assert.True(new WarmupOptionsValidator().Validate(null, new WarmupOptions()).Succeeded);
+
+    [Fact]
+    public void Options_OutOfBounds_EveryProblemNamedAtOnce()
+    {
+        var options = new WarmupOptions { Requests = -1, Concurrency = 0, MaxDuration = TimeSpan.FromMinutes(5) };
+
+        var result = new WarmupOptionsValidator().Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Warmup:Requests (WARMUP_REQUESTS)", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Warmup:Concurrency", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Warmup:MaxDuration (WARMUP_MAX_DURATION)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_Off_AnyDuration()
+    {
+        var options = new WarmupOptions { Requests = 0, MaxDuration = TimeSpan.Zero };
+
+        Assert.True(new WarmupOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public async Task Variables_TakeTheDurationSyntax_AndAZeroCountIsReadyAtOnce()
+    {
+        await using var chain = await Chain.StartAsync(new ChainSettings
+        {
+            Core = { ["Warmup:Requests"] = null, ["WARMUP_REQUESTS"] = "0", ["WARMUP_MAX_DURATION"] = "20s" },
+        });
+
+        var options = chain.Core.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WarmupOptions>>().Value;
+        Assert.Equal(0, options.Requests);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.MaxDuration);
+        using var core = chain.Core.CreateClient();
+        await Wait.UntilAsync(async () => (await core.GetAsync("/health")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "/health 200 with warm-up off");
+        Assert.Equal(0, chain.Core.Services.GetRequiredService<WarmupGate>().Sent);
+    }
 }

@@ -21,7 +21,7 @@ public sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
             errors.Add($"Warmup:Concurrency ({options.Concurrency}) must be between 1 and 64.");
         }
 
-        if (options.Enabled && (options.MaxDuration <= TimeSpan.Zero || options.MaxDuration > LongestDuration))
+        if (options.Requests != 0 && (options.MaxDuration <= TimeSpan.Zero || options.MaxDuration > LongestDuration))
         {
             errors.Add($"Warmup:MaxDuration (WARMUP_MAX_DURATION) ({options.MaxDuration}) must be above zero and at most {LongestDuration.TotalSeconds:0} s.");
         }

@@ -51,6 +51,8 @@ public sealed partial class WarmupService(
         }
 
         var start = time.GetTimestamp();
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         budget.CancelAfter(settings.MaxDuration);
         using (SuppressInstrumentationScope.Begin())
@@ -72,14 +74,18 @@ public sealed partial class WarmupService(
         }
 
         var elapsed = (long)time.GetElapsedTime(start).TotalMilliseconds;
+        // What warm-up made the JIT do (methods compiled or recompiled at a higher tier, and the
+        // time it took): how an operator sees whether more requests would still have helped.
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods;
+        var jitMs = (long)(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds;
         var targetList = string.Join(", ", targets.Select(t => $"{t.BaseAddress} (HTTP/{t.Version})"));
         if (gate.Sent + gate.Failed >= settings.Requests && !budget.IsCancellationRequested)
         {
-            LogWarm(logger, gate.Sent, gate.Answers, gate.Failed, targetList, elapsed);
+            LogWarm(logger, gate.Sent, gate.Answers, gate.Failed, targetList, elapsed, compiled, jitMs);
         }
         else
         {
-            LogOutOfTime(logger, (long)settings.MaxDuration.TotalMilliseconds, gate.Sent, settings.Requests, gate.Answers, gate.Failed, targetList, elapsed);
+            LogOutOfTime(logger, (long)settings.MaxDuration.TotalMilliseconds, gate.Sent, settings.Requests, gate.Answers, gate.Failed, targetList, elapsed, compiled, jitMs);
         }
 
         gate.Open();
@@ -154,12 +160,12 @@ public sealed partial class WarmupService(
     }
 
     [LoggerMessage(EventId = 903, EventName = "WarmupDone", Level = LogLevel.Information,
-        Message = "Warm-up done: {Sent} requests answered ({Answers}), {Failed} failed, to {Targets} in {ElapsedMs} ms; /health reports ready.")]
-    private static partial void LogWarm(ILogger logger, int sent, string answers, int failed, string targets, long elapsedMs);
+        Message = "Warm-up done: {Sent} requests answered ({Answers}), {Failed} failed, to {Targets} in {ElapsedMs} ms (JIT: {JitMethods} methods, {JitMs} ms); /health reports ready.")]
+    private static partial void LogWarm(ILogger logger, int sent, string answers, int failed, string targets, long elapsedMs, long jitMethods, long jitMs);
 
     [LoggerMessage(EventId = 904, EventName = "WarmupOutOfTime", Level = LogLevel.Warning,
-        Message = "Warm-up reached its limit of {MaxDurationMs} ms (WARMUP_MAX_DURATION) with {Sent} of {Planned} requests answered ({Answers}), {Failed} failed, to {Targets}, after {ElapsedMs} ms; /health reports ready anyway.")]
-    private static partial void LogOutOfTime(ILogger logger, long maxDurationMs, int sent, int planned, string answers, int failed, string targets, long elapsedMs);
+        Message = "Warm-up reached its limit of {MaxDurationMs} ms (WARMUP_MAX_DURATION) with {Sent} of {Planned} requests answered ({Answers}), {Failed} failed, to {Targets}, after {ElapsedMs} ms (JIT: {JitMethods} methods, {JitMs} ms); /health reports ready anyway.")]
+    private static partial void LogOutOfTime(ILogger logger, long maxDurationMs, int sent, int planned, string answers, int failed, string targets, long elapsedMs, long jitMethods, long jitMs);
 
     [LoggerMessage(EventId = 905, EventName = "WarmupDisabled", Level = LogLevel.Information,
         Message = "Warm-up is off (WARMUP_REQUESTS=0): /health reports ready as soon as the service has started.")]
