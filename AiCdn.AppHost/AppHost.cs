@@ -30,7 +30,7 @@ var coreRelay = builder.AddProject<Projects.CoreRelay>("core-relay")
     .WithReference(authQuota).WaitFor(authQuota)
     .WithQuotaStoreReference(quotaStore)
     .WithLlmOrigin(llmMock)
-    .WithSettingFromAppHost(builder.Configuration, "OVERLOAD_QUEUE_DELAY");
+    .WithSettingsFromAppHost(builder.Configuration, "OVERLOAD_QUEUE_DELAY", "WARMUP_REQUESTS", "WARMUP_MAX_DURATION");
 
 // edge-gateway: the only public entry point, on a fixed port; metrics and health on its management port.
 builder.AddProject<Projects.EdgeGateway>("edge-gateway")
@@ -42,7 +42,7 @@ builder.AddProject<Projects.EdgeGateway>("edge-gateway")
     .WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false")
     .WithReference(coreRelay).WaitFor(coreRelay)
     .WithCoreLink(coreRelay)
-    .WithSettingFromAppHost(builder.Configuration, "OVERLOAD_QUEUE_DELAY")
+    .WithSettingsFromAppHost(builder.Configuration, "OVERLOAD_QUEUE_DELAY", "WARMUP_REQUESTS", "WARMUP_MAX_DURATION")
     .WithStartupBanner();
 
 builder.Build().Run();

@@ -2,6 +2,7 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Hosting;
 using AiCdn.Common.Overload;
 using AiCdn.Common.Security;
+using AiCdn.Common.Warmup;
 using AiCdn.CoreRelay;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Admission;
@@ -61,6 +62,7 @@ public static class CoreRelayExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, CoreListeners>();
+        builder.AddWarmup<CoreWarmupRequests>();
         builder.Services.AddSingleton(_ => TokenCounter.Default);
         builder.Services.AddSingleton<SseEventInspector>();
         builder.Services.AddSingleton<CoreRelayMetrics>();
@@ -119,6 +121,7 @@ public static class CoreRelayExtensions
     public static WebApplication MapCoreRelay(this WebApplication app)
     {
         app.UseOpenAiErrors();
+        app.UseWarmupTraffic();
 
         // The request path, top to bottom (docs/request-flow.md): only edges; can this core take it
         // now; what the request is; may this key make it; charge what the origin did; try the origins.

@@ -2,6 +2,7 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Hosting;
 using AiCdn.Common.Overload;
 using AiCdn.Common.Security;
+using AiCdn.Common.Warmup;
 using AiCdn.EdgeGateway;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Forwarding;
@@ -73,6 +74,7 @@ public static class EdgeGatewayExtensions
         builder.Services.AddSingleton<EdgeRateLimiters>();
         builder.Services.AddSingleton<CoreChatClient>();
         builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, EdgeListeners>();
+        builder.AddWarmup<EdgeWarmupRequests>();
 
         builder.Services.AddHealthChecks()
             .AddCheck<DrainHealthCheck>("draining")
@@ -116,6 +118,7 @@ public static class EdgeGatewayExtensions
         var options = app.Services.GetRequiredService<IOptions<EdgeOptions>>().Value;
 
         app.UseOpenAiErrors();
+        app.UseWarmupTraffic();
         app.UseMiddleware<ListenerRoutingMiddleware>();
         if (!string.IsNullOrWhiteSpace(options.TrustedProxies))
         {
@@ -135,6 +138,7 @@ public static class EdgeGatewayExtensions
             pipeline.UseMiddleware<ResumeRoutingMiddleware>();
             pipeline.UseMiddleware<CoreFailoverMiddleware>();
             pipeline.UseLoadBalancing();
+            pipeline.UseMiddleware<WarmupStopMiddleware>();
             pipeline.UsePassiveHealthChecks();
         }).WithMetadata(PublicEndpointMetadata.Instance);
         app.MapOpenAiFallback().WithMetadata(PublicEndpointMetadata.Instance);

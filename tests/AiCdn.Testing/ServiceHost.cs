@@ -11,7 +11,8 @@ namespace AiCdn.Testing;
 
 /// <summary>
 /// One AiCdn service running in the test process on a real Kestrel socket (127.0.0.1, a free port),
-/// composed exactly as its Program.cs composes it. Disposing it stops it.
+/// composed exactly as its Program.cs composes it, without warm-up unless the configuration sets
+/// <c>Warmup:Requests</c>. Disposing it stops it.
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
@@ -37,6 +38,9 @@ public sealed class ServiceHost : IAsyncDisposable
         string url = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
+        // No warm-up unless a test asks for one: a test's first request is its own, and warm-up
+        // would only add seconds (and CPU beside parallel tests) to every host started.
+        builder.Configuration.AddInMemoryCollection([KeyValuePair.Create("Warmup:Requests", (string?)"0")]);
         builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
         builder.WebHost.UseUrls(url);
         builder.Logging.SetMinimumLevelFromEnvironment();

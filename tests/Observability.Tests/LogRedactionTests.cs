@@ -1,4 +1,6 @@
 using System.Net;
+using System.Reflection;
+using AiCdn.Common.Warmup;
 using AiCdn.Observability.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,12 +24,24 @@ public sealed class LogRedactionTests
         var logs = new CapturingLoggerProvider();
         await using var chain = await ObservedChain.StartAsync(new ChainSettings
         {
-            Core = { ["CoreRelay:OriginApiKey"] = OriginKey },
+            // With warm-up, whose secret header value and made-up key must not be logged either.
+            Core = { ["CoreRelay:OriginApiKey"] = OriginKey, ["Warmup:Requests"] = "20" },
+            Edge = { ["Warmup:Requests"] = "20" },
             MockServices = logs.AddTo,
             AuthQuotaServices = logs.AddTo,
             CoreServices = logs.AddTo,
             EdgeServices = logs.AddTo,
         });
+
+        var warmupSecrets = new List<string>();
+        foreach (var host in new[] { chain.Chain.Core, chain.Chain.Edge })
+        {
+            var gate = host.Services.GetRequiredService<WarmupGate>();
+            await Wait.UntilAsync(() => gate.IsOpen, TimeSpan.FromSeconds(30), "warm-up to end");
+            Assert.Equal(20, gate.Sent);
+            warmupSecrets.Add((string)typeof(WarmupTraffic).GetProperty("Secret", BindingFlags.NonPublic | BindingFlags.Instance)!
+                .GetValue(host.Services.GetRequiredService<WarmupTraffic>())!);
+        }
 
         using (var client = chain.Chain.CreateEdgeClient())
         {
@@ -55,6 +69,9 @@ public sealed class LogRedactionTests
             ["the origin's API key"] = OriginKey,
             ["the cluster secret"] = Chain.ClusterSecret,
             ["the admin token"] = Chain.AdminToken,
+            ["the core's warm-up secret"] = warmupSecrets[0],
+            ["the edge's warm-up secret"] = warmupSecrets[1],
+            ["a warm-up key"] = "sk-aicdn-warmup-",
         };
         foreach (var (what, secret) in secrets)
         {

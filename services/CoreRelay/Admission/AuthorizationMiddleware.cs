@@ -3,6 +3,7 @@ using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
 using AiCdn.Common.Routing;
 using AiCdn.Common.Security;
+using AiCdn.Common.Warmup;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.CoreRelay.Quota;
 using AiCdn.CoreRelay.Telemetry;
@@ -64,6 +65,15 @@ public sealed class AuthorizationMiddleware(
         if (attempt is { Number: > 1 } retried)
         {
             earlierNamedTheKey = await CancelEarlierAttemptsAsync(retried, inspected.KeyHash, context.RequestAborted);
+        }
+
+        if (WarmupRequestFeature.Is(context))
+        {
+            // The core's own warm-up stops here, its prompt counted: a decision would ask auth-quota
+            // (or Redis) about a key that cannot exist, once per request (unknown keys are not
+            // cached), and what follows would call the origin. It gets the answer such a key gets.
+            await rejections.RejectAsync(context, OpenAiErrors.InvalidApiKey());
+            return;
         }
 
         AuthorizeDecision decision;

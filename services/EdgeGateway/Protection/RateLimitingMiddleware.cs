@@ -1,3 +1,4 @@
+using AiCdn.Common.Warmup;
 using AiCdn.EdgeGateway.Hosting;
 using AiCdn.EdgeGateway.Telemetry;
 
@@ -13,7 +14,9 @@ public sealed class RateLimitingMiddleware(RequestDelegate next, EdgeRateLimiter
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (ListenerRoutingMiddleware.IsManagement(context))
+        // Warm-up traffic takes nothing from a client's or the edge's windows: it would be taken
+        // from loopback clients' budget, and from the first real requests'.
+        if (ListenerRoutingMiddleware.IsManagement(context) || WarmupRequestFeature.Is(context))
         {
             await next(context);
             return;

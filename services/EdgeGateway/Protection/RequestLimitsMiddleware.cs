@@ -1,6 +1,7 @@
 using AiCdn.Common.Errors;
 using AiCdn.Common.Overload;
 using AiCdn.Common.Routing;
+using AiCdn.Common.Warmup;
 using AiCdn.EdgeGateway.Draining;
 using AiCdn.EdgeGateway.Hosting;
 using AiCdn.EdgeGateway.Telemetry;
@@ -143,7 +144,7 @@ public sealed class RequestLimitsMiddleware(
 
     private Task RejectAsync(HttpContext context, string? limit, OpenAiErrorResult error)
     {
-        if (limit is not null)
+        if (limit is not null && !WarmupRequestFeature.Is(context))
         {
             metrics.Rejected(limit);
         }

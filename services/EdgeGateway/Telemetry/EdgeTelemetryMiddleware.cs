@@ -1,4 +1,5 @@
 using AiCdn.Common.Routing;
+using AiCdn.Common.Warmup;
 using AiCdn.EdgeGateway.Hosting;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
@@ -56,7 +57,11 @@ public sealed class EdgeTelemetryMiddleware(RequestDelegate next, EdgeMetrics me
         }
         finally
         {
-            metrics.Request(ApiRoutes.Label(context.Request.Path), context.Response.StatusCode, Result(context, feature), time.GetElapsedTime(start));
+            // The process's own warm-up traffic is no request anyone made (WarmupTraffic).
+            if (!WarmupRequestFeature.Is(context))
+            {
+                metrics.Request(ApiRoutes.Label(context.Request.Path), context.Response.StatusCode, Result(context, feature), time.GetElapsedTime(start));
+            }
         }
     }
 
