@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.ServerSentEvents;
@@ -42,27 +41,21 @@ public sealed partial class WebSocketChatSession(
     {
         metrics.WebSocketOpened();
         using var onDrain = drain.Started.Register(static state => _ = ((WebSocketChatSession)state!).CloseWhenIdleAsync(), this);
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var buffer = new MessageBuffer(16 * 1024, options.Limits.MaxRequestBodySize);
         CancellationTokenSource? slowMessage = null;
         try
         {
-            var filled = 0;
             var messageStarted = 0L;
             while (socket.State == WebSocketState.Open || socket.State == WebSocketState.CloseSent)
             {
-                if (filled == buffer.Length)
-                {
-                    buffer = Grow(buffer, filled);
-                }
-
-                var result = await socket.ReceiveAsync(buffer.AsMemory(filled), slowMessage?.Token ?? _closing.Token);
+                var result = await socket.ReceiveAsync(buffer.Free(), slowMessage?.Token ?? _closing.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
                 }
 
-                filled += result.Count;
-                if (filled > options.Limits.MaxRequestBodySize)
+                buffer.Advance(result.Count);
+                if (buffer.Filled > options.Limits.MaxRequestBodySize)
                 {
                     metrics.Rejected(LimitKinds.BodySize);
                     await _writer.ErrorAsync(null, StatusCodes.Status413PayloadTooLarge, OpenAiErrors.RequestTooLarge(options.Limits.MaxRequestBodySize).Error, _closing.Token);
@@ -73,7 +66,7 @@ public sealed partial class WebSocketChatSession(
                 if (!result.EndOfMessage)
                 {
                     slowMessage ??= StartMessageDeadline(out messageStarted);
-                    ArmMessageDeadline(slowMessage, messageStarted, filled);
+                    ArmMessageDeadline(slowMessage, messageStarted, buffer.Filled);
                     continue;
                 }
 
@@ -86,10 +79,10 @@ public sealed partial class WebSocketChatSession(
                 }
                 else
                 {
-                    await HandleMessageAsync(buffer.AsSpan(0, filled).ToArray());
+                    await HandleMessageAsync(buffer.Message.ToArray());
                 }
 
-                filled = 0;
+                buffer.Clear();
             }
         }
         catch (OperationCanceledException) when (slowMessage?.IsCancellationRequested == true && !_closing.IsCancellationRequested)
@@ -106,7 +99,7 @@ public sealed partial class WebSocketChatSession(
         finally
         {
             slowMessage?.Dispose();
-            ArrayPool<byte>.Shared.Return(buffer);
+            buffer.Dispose();
             await _closing.CancelAsync();
             await Task.WhenAll(_running.Values.Select(r => r.Task));
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -400,15 +393,6 @@ public sealed partial class WebSocketChatSession(
         {
             deadline.CancelAfter(left);
         }
-    }
-
-    private byte[] Grow(byte[] buffer, int filled)
-    {
-        var size = (int)Math.Min((long)buffer.Length * 2, options.Limits.MaxRequestBodySize + 1);
-        var larger = ArrayPool<byte>.Shared.Rent(size);
-        buffer.AsSpan(0, filled).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return larger;
     }
 
     private static OpenAiError InvalidMessage(string message) =>
