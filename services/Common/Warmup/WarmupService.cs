@@ -53,8 +53,8 @@ public sealed partial class WarmupService(
         var start = time.GetTimestamp();
         var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime = System.Runtime.JitInfo.GetCompilationTime();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        budget.CancelAfter(settings.MaxDuration);
+        using var outOfTime = new CancellationTokenSource(settings.MaxDuration, time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, outOfTime.Token);
         using (SuppressInstrumentationScope.Begin())
         using (var client = CreateClient())
         {
