@@ -110,6 +110,8 @@ public sealed class ProtectionTests
             await socket.SendRequestAsync(id, tokens: 40);
         }
 
+        // The edge handles a socket's messages in order: once c and d are refused, a and b hold their permits.
+        await Wait.UntilAsync(() => Task.FromResult(rejections.Count("ip_concurrency") == 2), TimeSpan.FromSeconds(30), "c and d refused");
         using (var http = await client.SendAsync(ChatRequests.Models(), Timeouts.Token()))
         {
             // The socket and its two running requests hold all three permits.
