@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Quota;
+using AiCdn.Common.Streams;
 
 namespace AiCdn.Common;
 
@@ -11,4 +12,5 @@ namespace AiCdn.Common;
 [JsonSerializable(typeof(SettleRequest))]
 [JsonSerializable(typeof(KeyCheckRequest))]
 [JsonSerializable(typeof(KeyCheckResult))]
+[JsonSerializable(typeof(LostStreamReport))]
 public sealed partial class CommonJsonContext : JsonSerializerContext;

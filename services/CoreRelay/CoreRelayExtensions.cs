@@ -125,8 +125,11 @@ public static class CoreRelayExtensions
 
         // The request path, top to bottom (docs/request-flow.md): only edges; can this core take it
         // now; what the request is; may this key make it; charge what the origin did; try the origins.
-        app.UseWhen(static context => context.Request.Path.StartsWithSegments("/v1"), api => api.UseMiddleware<EdgeAuthenticationMiddleware>());
+        app.UseWhen(
+            static context => context.Request.Path.StartsWithSegments("/v1") || context.Request.Path.StartsWithSegments("/internal"),
+            api => api.UseMiddleware<EdgeAuthenticationMiddleware>());
         app.MapResumeApi();
+        app.MapLostStreamApi();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<OverloadMiddleware>();

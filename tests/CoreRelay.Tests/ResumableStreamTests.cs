@@ -36,7 +36,7 @@ public sealed class ResumableStreamTests
 
         var streamId = Assert.Single(response.Headers.GetValues(StreamId.Header));
         Assert.True(StreamId.TryParse(streamId, out _));
-        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}"), events.Select(e => e.Id));
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}"), events.Select(e => e.SequenceId));
         Assert.Equal("[DONE]", events[^1].Data);
     }
 
@@ -88,7 +88,7 @@ public sealed class ResumableStreamTests
         received.AddRange(await SseClient.ReadAllAsync(resumed));
 
         // Every event exactly once, in order, complete.
-        Assert.Equal(Enumerable.Range(1, received.Count).Select(i => $"{streamId}.{i}"), received.Select(e => e.Id));
+        Assert.Equal(Enumerable.Range(1, received.Count).Select(i => $"{streamId}.{i}"), received.Select(e => e.SequenceId));
         Assert.Equal("[DONE]", received[^1].Data);
         Assert.Equal(Tokens, received.Count(e => ChatChunks.ContentOf(e.Data) is { Length: > 0 }));
         // The origin generated once; the tokens were charged once.
@@ -141,7 +141,7 @@ public sealed class ResumableStreamTests
 
         var completed = all.Select((events, index) => (events, index)).Where(r => r.events.Count > 0 && r.events[^1].Data == "[DONE]").Select(r => r.index).ToList();
         Assert.Equal([5], completed);
-        Assert.Equal(Enumerable.Range(2, all[5].Count).Select(i => $"{streamId}.{i}"), all[5].Select(e => e.Id));
+        Assert.Equal(Enumerable.Range(2, all[5].Count).Select(i => $"{streamId}.{i}"), all[5].Select(e => e.SequenceId));
 
         // The readers taken over end with an error event saying why, not in silence.
         Assert.All(all.Take(5), events => Assert.Contains("\"code\":\"stream_resumed_elsewhere\"", events[^1].Data, StringComparison.Ordinal));

@@ -118,6 +118,63 @@ public sealed class LinkLossTests
     }
 
     [Fact]
+    public async Task CoreKilledMidStream_EachStreamIsSettledForWhatItsClientReceived_ByAnotherCore()
+    {
+        const int Clients = 12;
+        var survivor = new SettlementCounter();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = survivor.AddTo });
+
+        // Core A settles through a link that dies with it: as a killed core, it can settle nothing.
+        await using var quotaLink = new TcpFaultProxy(chain.AuthQuota.Address);
+        var coreA = await chain.AddCoreAsync(new Dictionary<string, string?>
+        {
+            ["CoreRelay:AuthQuotaUrl"] = quotaLink.Address.ToString().TrimEnd('/'),
+            ["CoreRelay:Resumable:NodeId"] = "node-a",
+        });
+        await using var linkA = new TcpFaultProxy(coreA.Address);
+        var edge = await chain.AddEdgeAsync(new Dictionary<string, string?>
+        {
+            ["Edge:CoreNodes"] = $"{linkA.Address.ToString().TrimEnd('/')},{chain.Core.Address.ToString().TrimEnd('/')}",
+        });
+        using var client = Streams.Client(edge);
+
+        var streams = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => client.SendAsync(Streams.PacedChat(Tokens, intervalMs: 100), HttpCompletionOption.ResponseHeadersRead)));
+        Assert.All(streams, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        var readers = streams.Select(async response =>
+        {
+            var events = new List<SseEvent>();
+            await foreach (var item in SseClient.ReadAsync(response))
+            {
+                events.Add(item);
+            }
+
+            return events;
+        }).ToList();
+        await Task.Delay(800);
+
+        quotaLink.Kill();
+        linkA.Kill();
+        var ended = await Task.WhenAll(readers);
+
+        var onA = streams.Select((response, i) => (Id: response.Headers.GetValues(Streams.StreamIdHeader).Single(), Prompt: response.Headers.GetValues("x-aicdn-prompt-tokens").Single(), Events: ended[i]))
+            .Where(s => s.Id.StartsWith("s_node-a_", StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(onA);
+        Assert.All(onA, s => Assert.Contains("\"code\":\"stream_lost\"", s.Events[^1].Data, StringComparison.Ordinal));
+
+        // Each of core A's streams is settled by core B, for the prompt and the tokens its client received.
+        var received = onA.Select(s => (int.Parse(s.Prompt, System.Globalization.CultureInfo.InvariantCulture), s.Events.Count(e => ChatChunks.ContentOf(e.Data) is { Length: > 0 }))).Order().ToList();
+        await Wait.UntilAsync(() => survivor.LostStreams.Count >= onA.Count, TimeSpan.FromSeconds(20), "every lost stream reported and settled");
+        Assert.Equal(received, survivor.LostStreams.Order().ToList());
+        Assert.All(received, r => Assert.InRange(r.Item2, 1, Tokens - 1));
+
+        foreach (var response in streams)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task LinkLostAndTheCoreNoLongerHoldsTheStream_ClientGetsStreamLost()
     {
         await using var chain = await Chain.StartAsync();

@@ -102,7 +102,7 @@ public sealed class ReplayCapTests(ITestOutputHelper output)
 
                 var events = await SseClient.ReadAllAsync(response);
                 var streamId = response.Headers.GetValues(Streams.StreamIdHeader).Single();
-                var ids = events.Select(e => e.Id).ToList();
+                var ids = events.Select(e => e.SequenceId).ToList();
                 if (response.StatusCode != HttpStatusCode.OK || events[^1].Data != "[DONE]" || events.Count != Tokens + 3
                     || !ids.SequenceEqual(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}")))
                 {

@@ -33,7 +33,7 @@ public static class StreamProbe
             var done = false;
             await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
             {
-                if (item.EventId is { } id && id.LastIndexOf('.') is var dot and > 0 && long.TryParse(id.AsSpan(dot + 1), out var sequence) && !seen.Add(sequence))
+                if (Sequence(item.EventId) is { } sequence && !seen.Add(sequence))
                 {
                     duplicated = true;
                 }
@@ -101,5 +101,19 @@ public static class StreamProbe
         {
             return string.Empty;
         }
+    }
+
+    /// <summary>The sequence of an event id <c>&lt;stream id&gt;.&lt;sequence&gt;[.&lt;prompt&gt;.&lt;completion&gt;]</c>.</summary>
+    private static long? Sequence(string? eventId)
+    {
+        var first = eventId?.IndexOf('.') ?? -1;
+        if (first <= 0)
+        {
+            return null;
+        }
+
+        var rest = eventId.AsSpan(first + 1);
+        var end = rest.IndexOf('.');
+        return long.TryParse(end < 0 ? rest : rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence) ? sequence : null;
     }
 }

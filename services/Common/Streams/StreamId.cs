@@ -1,10 +1,16 @@
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace AiCdn.Common.Streams;
 
 /// <summary>
 /// Stream ids are <c>s_&lt;node&gt;_&lt;24 hex&gt;</c>: the node names the core that holds the stream, so
-/// any edge can route a resume to it. Event ids are <c>&lt;stream id&gt;.&lt;sequence&gt;</c>.
+/// any edge can route a resume to it. Event ids are
+/// <c>&lt;stream id&gt;.&lt;sequence&gt;.&lt;prompt tokens&gt;.&lt;completion tokens&gt;</c>: the usage the core
+/// would settle if the stream ended after that event. An edge that loses the core holding a stream
+/// reports the usage of the last event its client received whole, so the reservation is settled
+/// for it rather than left at its estimate (docs/resumable-streams.md, "A core that dies").
+/// A resume's <c>Last-Event-ID</c> may also be <c>&lt;stream id&gt;.&lt;sequence&gt;</c>.
 /// </summary>
 public static class StreamId
 {
@@ -37,13 +43,23 @@ public static class StreamId
         return IsValidNodeId(nodeId);
     }
 
-    /// <summary>Splits <c>&lt;stream id&gt;.&lt;sequence&gt;</c>.</summary>
+    /// <summary>The header with the prompt tokens the core counted, for a stream lost before its first event.</summary>
+    public const string PromptTokensHeader = "x-aicdn-prompt-tokens";
+
+    /// <summary>Splits an event id into its stream id and sequence (the usage, if any, is not checked here).</summary>
     public static bool TryParseEventId(string? value, out string streamId, out long sequence)
     {
         streamId = string.Empty;
         sequence = 0;
-        var dot = value?.LastIndexOf('.') ?? -1;
-        if (dot <= 0 || !long.TryParse(value.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sequence))
+        var dot = value?.IndexOf('.') ?? -1;
+        if (dot <= 0)
+        {
+            return false;
+        }
+
+        var rest = value.AsSpan(dot + 1);
+        var end = rest.IndexOf('.');
+        if (!long.TryParse(end < 0 ? rest : rest[..end], NumberStyles.None, CultureInfo.InvariantCulture, out sequence))
         {
             return false;
         }
@@ -51,6 +67,28 @@ public static class StreamId
         streamId = value![..dot];
         return TryParse(streamId, out _);
     }
+
+    /// <summary>The usage an event id carries: the prompt and completion tokens charged if the stream ended after that event.</summary>
+    public static bool TryParseEventUsage(string? value, out int promptTokens, out int completionTokens)
+    {
+        promptTokens = 0;
+        completionTokens = 0;
+        if (!TryParseEventId(value, out var streamId, out _))
+        {
+            return false;
+        }
+
+        var usage = value.AsSpan(streamId.Length + 1);
+        usage = usage[(usage.IndexOf('.') + 1)..];
+        var dot = usage.IndexOf('.');
+        return dot > 0
+            && int.TryParse(usage[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out promptTokens)
+            && int.TryParse(usage[(dot + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out completionTokens);
+    }
+
+    /// <summary>Writes the event id of event <paramref name="sequence"/> of <paramref name="streamId"/> with the usage so far.</summary>
+    public static bool TryFormatEventId(Span<byte> destination, string streamId, long sequence, int promptTokens, int completionTokens, out int written) =>
+        System.Text.Unicode.Utf8.TryWrite(destination, CultureInfo.InvariantCulture, $"{streamId}.{sequence}.{promptTokens}.{completionTokens}", out written);
 
     public static bool IsValidNodeId(string nodeId) =>
         nodeId.Length is > 0 and <= 48 && nodeId.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');

@@ -30,4 +30,14 @@ public sealed class RelayAccounting
 
     /// <summary>The core's response was SSE.</summary>
     public bool IsEventStream { get; set; }
+
+    /// <summary>The prompt's tokens as the core counted them (what a stream without the origin's usage is charged for its prompt).</summary>
+    public int CountedPromptTokens { get; init; }
+
+    /// <summary>
+    /// What the stream would be charged if it ended now: the origin's usage once reported, else the
+    /// prompt as counted and the completion tokens relayed (as <see cref="SettlementPolicy"/> decides
+    /// for a stream cut short).
+    /// </summary>
+    public TokenUsage UsageSoFar => OriginUsage ?? new TokenUsage(CountedPromptTokens, RelayedCompletionTokens);
 }

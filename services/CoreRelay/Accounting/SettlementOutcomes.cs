@@ -15,4 +15,7 @@ public static class SettlementOutcomes
 
     /// <summary>The edge lost this attempt's core before it answered and sent the request to another core, which cancels this attempt's reservation.</summary>
     public const string Superseded = "superseded";
+
+    /// <summary>The core holding a resumable stream died; an edge reported the usage its client had received (<see cref="Common.Streams.LostStreamReport"/>).</summary>
+    public const string CoreLost = "core_lost";
 }

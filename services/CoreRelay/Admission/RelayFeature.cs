@@ -50,7 +50,7 @@ public sealed class RelayFeature(CoreRequestFeature identity, ChatRequestSummary
     public Resumable.StreamSession? Session { get; set; }
 
     /// <summary>What the relay learnt from the origin's response (written by the relay streams).</summary>
-    public RelayAccounting Accounting { get; } = new();
+    public RelayAccounting Accounting { get; } = new() { CountedPromptTokens = estimatedPromptTokens };
 
     /// <summary>Time from sending the attempt the client got to the origin's response headers.</summary>
     public TimeSpan OriginLatency { get; set; }

@@ -114,6 +114,7 @@ public sealed class RelayTransforms(
                 var session = registry.Create(relay.Accounting, relay.KeyHash);
                 relay.Session = session;
                 headers[StreamId.Header] = session.Id;
+                headers[StreamId.PromptTokensHeader] = accounting.CountedPromptTokens.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var origin = response.Content;
                 response.Content = new RelayHttpContent(origin, upstream =>
                 {

@@ -1,12 +1,13 @@
 using System.Text;
 using AiCdn.Common.Errors;
+using AiCdn.Common.Streams;
 using AiCdn.CoreRelay.Accounting;
 
 namespace AiCdn.CoreRelay.Resumable;
 
 /// <summary>
 /// One resumable stream: the core reads the origin once, stamps every event with
-/// <c>id: &lt;stream id&gt;.&lt;sequence&gt;</c>, keeps the events in a bounded replay buffer, and serves
+/// <c>id: &lt;stream id&gt;.&lt;sequence&gt;.&lt;usage so far&gt;</c> (<see cref="StreamId"/>), keeps the events in a bounded replay buffer, and serves
 /// them to whoever reads — the original response, or a resume after a lost link. When the last
 /// reader leaves, the origin is still consumed for the grace period (so a resume finds the rest);
 /// after that it is cancelled and the quota settled for what it produced. Memory: delivered events
@@ -246,16 +247,25 @@ public sealed class StreamSession : ISseEventSink
         }
     }
 
-    /// <summary>Adds our <c>id:</c> line last in the event, so it wins over any id the origin sent.</summary>
+    /// <summary>
+    /// Adds our <c>id:</c> line last in the event, so it wins over any id the origin sent. It carries
+    /// the usage so far (<see cref="StreamId"/>): an edge that loses this core reports it for settling.
+    /// </summary>
     private byte[] Stamp(ReadOnlySpan<byte> bytes, long sequence)
     {
         // The event ends with an empty line; its last field line keeps its own terminator.
         var terminator = bytes.EndsWith("\r\n"u8) ? 2 : 1;
         var body = bytes[..^terminator];
-        var id = Encoding.ASCII.GetBytes($"id: {Id}.{sequence}\n\n");
-        var stamped = new byte[body.Length + id.Length];
+        var usage = Accounting.UsageSoFar;
+        Span<byte> id = stackalloc byte[160];
+        "id: "u8.CopyTo(id);
+        StreamId.TryFormatEventId(id[4..], Id, sequence, usage.PromptTokens, usage.CompletionTokens, out var written);
+        written += 4;
+        id[written++] = (byte)'\n';
+        id[written++] = (byte)'\n';
+        var stamped = new byte[body.Length + written];
         body.CopyTo(stamped);
-        id.CopyTo(stamped.AsSpan(body.Length));
+        id[..written].CopyTo(stamped.AsSpan(body.Length));
         return stamped;
     }
 

@@ -21,6 +21,7 @@ public sealed class CoreHttpClientFactory(
     TimeProvider time,
     ClusterSignature signature,
     CoreNodeDirectory nodes,
+    IServiceProvider services,
     ILogger<ForwarderHttpClientFactory> logger) : HopHttpClientFactory(logger)
 {
     protected override HopConnectionSettings ConnectionSettings => new()
@@ -61,7 +62,10 @@ public sealed class CoreHttpClientFactory(
     }
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
-        new CoreLinkHandler(handler, metrics, drain, time, signature, nodes, options);
+        new CoreLinkHandler(handler, metrics, drain, time, signature, nodes, options,
+            // Resolved when first needed: YARP's proxy state is built with this factory.
+            new Lazy<Yarp.ReverseProxy.IProxyStateLookup>(services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>),
+            services.GetRequiredService<ILogger<CoreLinkHandler>>());
 
     private static X509Certificate2 LoadClientCertificate(string certificateFile, string keyFile)
     {

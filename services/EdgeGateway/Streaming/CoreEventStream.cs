@@ -18,6 +18,7 @@ public sealed class CoreEventStream : Stream
 {
     private readonly EdgeMetrics _metrics;
     private readonly LinkResumer? _resumer;
+    private readonly Action<string?>? _linkLost;
     private readonly SseResumePoint? _resumePoint;
     private readonly TimeSpan _resumeTimeout;
     private Stream _inner;
@@ -33,10 +34,15 @@ public sealed class CoreEventStream : Stream
     private bool _ended;
     private int _disposed;
 
-    public CoreEventStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, LinkResumer? resumer = null, TimeSpan resumeTimeout = default)
+    /// <param name="linkLost">
+    /// Called once with the id of the last event the client received whole when a resumable stream's
+    /// link is lost for good: the core holding it is gone, so the edge reports the usage to settle.
+    /// </param>
+    public CoreEventStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, LinkResumer? resumer = null, TimeSpan resumeTimeout = default, Action<string?>? linkLost = null)
     {
         _inner = inner;
         _resumer = resumer;
+        _linkLost = linkLost;
         _resumePoint = resumer is null ? null : new SseResumePoint();
         _resumeTimeout = resumeTimeout;
         _metrics = metrics;
@@ -105,7 +111,9 @@ public sealed class CoreEventStream : Stream
                     continue;
                 }
 
-                // It does not, or did not come back in time: say so, in the stream, and end it.
+                // It does not, or did not come back in time: say so, in the stream, and end it. The
+                // core will not settle the stream now: the edge reports what its client received.
+                _linkLost?.Invoke(_resumePoint!.LastEventId);
                 lock (_gate)
                 {
                     BeginClosingEvent(LinkLostEvent.Bytes, midEvent: _resumePoint!.BytesIntoEvent > 0);

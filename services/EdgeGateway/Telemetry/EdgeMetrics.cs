@@ -23,6 +23,7 @@ public sealed class EdgeMetrics
     private readonly Counter<long> _failovers;
     private readonly Counter<long> _drained;
     private readonly Counter<long> _linkResumes;
+    private readonly Counter<long> _lostStreamReports;
     private readonly Histogram<double> _overhead;
     private readonly UpDownCounter<long> _webSockets;
     private readonly Counter<long> _webSocketMessages;
@@ -39,6 +40,7 @@ public sealed class EdgeMetrics
         _failovers = meter.CreateCounter<long>("aicdn.failovers", "{attempt}", "Requests retried on another core before anything was sent.");
         _drained = meter.CreateCounter<long>("aicdn.streams.drained", "{stream}", "Streams ended with a server_draining event at the drain deadline.");
         _linkResumes = meter.CreateCounter<long>("aicdn.link.resumes", "{resume}", "Streams whose link to the core broke and was resumed, by result (succeeded, gone, timed_out).");
+        _lostStreamReports = meter.CreateCounter<long>("aicdn.link.lost_reports", "{stream}", "Streams whose core was lost for good, reported to another core for settling, by result (settled, refused, failed).");
         _overhead = meter.CreateHistogram<double>("aicdn.relay.overhead", "s", "Time the edge adds before answering: its time to response headers minus the core's.");
         _webSockets = meter.CreateUpDownCounter<long>("aicdn.websocket.connections.active", "{connection}", "Open WebSocket chat sockets.");
         _webSocketMessages = meter.CreateCounter<long>("aicdn.websocket.requests", "{request}", "Chat requests received over WebSocket, by result.");
@@ -68,6 +70,8 @@ public sealed class EdgeMetrics
     public void StreamDrained() => _drained.Add(1, ServiceTag);
 
     public void LinkResume(string result) => _linkResumes.Add(1, ServiceTag, new("result", result));
+
+    public void LostStreamReport(string result) => _lostStreamReports.Add(1, ServiceTag, new("result", result));
 
     public void RelayOverhead(TimeSpan overhead) => _overhead.Record(Math.Max(0, overhead.TotalSeconds), ServiceTag);
 

@@ -13,6 +13,7 @@ namespace AiCdn.ResumableStreams.Tests.Support;
 internal sealed class SettlementCounter
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<int>> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Prompt, int Completion)> _lost = new(StringComparer.Ordinal);
 
     /// <summary>Completion tokens of each settled reservation (the first attempt's figure).</summary>
     public IReadOnlyCollection<int> CompletionTokens => _attempts.Values.Select(attempts => attempts.First()).ToArray();
@@ -20,6 +21,9 @@ internal sealed class SettlementCounter
     /// <summary>Reservations whose repeated attempts did not all carry the same figure (must be none).</summary>
     public IReadOnlyCollection<string> Inconsistent =>
         _attempts.Where(pair => pair.Value.Distinct().Count() > 1).Select(pair => pair.Key).ToArray();
+
+    /// <summary>Usage of each reservation this core settled for an edge that lost the stream's core (outcome <c>core_lost</c>).</summary>
+    public IReadOnlyCollection<(int Prompt, int Completion)> LostStreams => _lost.Values.ToArray();
 
     public void AddTo(IServiceCollection services) =>
         services.AddHttpClient<QuotaDecisions>().AddHttpMessageHandler(() => new Handler(this));
@@ -34,6 +38,10 @@ internal sealed class SettlementCounter
                 var reservation = json.RootElement.GetProperty("reservation_id").GetString()!;
                 counter._attempts.GetOrAdd(reservation, _ => new ConcurrentQueue<int>())
                     .Enqueue(json.RootElement.GetProperty("completion_tokens").GetInt32());
+                if (json.RootElement.GetProperty("outcome").GetString() == "core_lost")
+                {
+                    counter._lost.TryAdd(reservation, (json.RootElement.GetProperty("prompt_tokens").GetInt32(), json.RootElement.GetProperty("completion_tokens").GetInt32()));
+                }
             }
 
             return await base.SendAsync(request, cancellationToken);

@@ -66,7 +66,7 @@ internal static class Streams
     /// <summary>Every event exactly once, in order: ids &lt;stream&gt;.1 ... &lt;stream&gt;.n, ending with [DONE].</summary>
     public static void AssertWholeAndInOrder(string streamId, IReadOnlyList<SseEvent> events, int tokens, string expectedText)
     {
-        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}"), events.Select(e => e.Id));
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => $"{streamId}.{i}"), events.Select(e => e.SequenceId));
         Assert.Equal("[DONE]", events[^1].Data);
         Assert.Equal(tokens, events.Count(e => ChatChunks.ContentOf(e.Data) is { Length: > 0 }));
         Assert.Equal(expectedText, string.Concat(events.Select(e => ChatChunks.ContentOf(e.Data))));
