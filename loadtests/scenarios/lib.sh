@@ -141,7 +141,9 @@ pid_of() {
 # The load tool, built once in Release.
 load_tool() {
   local out="$LOAD_HOME/bin/load-tool"
-  if [[ ! -f "$out/aicdn-load.dll" || "${REBUILD:-0}" == 1 ]]; then
+  # Rebuilt when asked, or when any of its sources (or the services' shared code it links) is newer.
+  if [[ ! -f "$out/aicdn-load.dll" || "${REBUILD:-0}" == 1 \
+    || -n "$(find "$LOADTESTS_DIR/AiCdn.LoadTool" -path '*/obj' -prune -o -path '*/bin' -prune -o -newer "$out/aicdn-load.dll" -type f -print -quit)" ]]; then
     aicdn_log "building the load tool (Release)"
     dotnet publish "$LOADTESTS_DIR/AiCdn.LoadTool/AiCdn.LoadTool.csproj" -c Release -o "$out" \
       --artifacts-path "$LOAD_HOME/artifacts" -v quiet -nologo >&2 || aicdn_die "load tool build failed"

@@ -5,6 +5,7 @@
 #
 #   loadtests/scenarios/run-chaos.sh                  # about 10 minutes here
 #   STREAMS=500 FAULTS=core-kill,edge-drain loadtests/scenarios/run-chaos.sh
+#   SRC=/tmp/base-X FAULTS=core-kill loadtests/scenarios/run-chaos.sh   # services built from another tree
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -13,7 +14,7 @@ STREAMS="${STREAMS:-2000}" TOKENS="${TOKENS:-40}" INTERVAL_MS="${INTERVAL_MS:-25
 OUT="$REPO_DIR/loadtests/results/chaos-$(date +%Y%m%d-%H%M%S)"
 BIN="$LOAD_HOME/bin/chain"
 raise_nofile
-build_services "$REPO_DIR" "$BIN"
+build_services "${SRC:-$REPO_DIR}" "$BIN"
 tool="$(load_tool)"
 mkdir -p "$OUT"
 aicdn_log "chaos: $STREAMS streams per fault; results in $OUT"

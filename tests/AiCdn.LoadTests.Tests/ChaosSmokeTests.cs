@@ -39,13 +39,23 @@ public sealed class ChaosSmokeTests(ITestOutputHelper output)
             Assert.Equal(0, r.Altered);
             Assert.Equal(0, r.RefusedWithHealthyPath);
             Assert.Equal(r.Streams, r.Complete + r.ExplicitError + r.Cut);
-            Assert.True(r.KeysUndercharged is null or 0, $"{r.Fault}: a key was charged less than the origin produced ({r.UsageNote})");
+            if (r.Fault != ChaosFaults.CoreKill)
+            {
+                Assert.True(r.KeysUndercharged is null or 0, $"{r.Fault}: a key was charged less than the origin produced ({r.UsageNote})");
+            }
         });
 
-        // Where nothing holds a settlement hostage (a killed core takes its unsettled reservations
-        // with it; an emptied Redis its counters), every token is charged exactly.
+        // Where nothing holds a settlement hostage (an emptied Redis takes its counters), every token is charged exactly.
         Assert.All(results.Where(r => r.Fault is not (ChaosFaults.CoreKill or ChaosFaults.RedisKill)),
             r => Assert.True(r.KeysSettledExactly == r.Keys, $"{r.Fault}: {r.UsageNote}"));
+
+        // A killed core settles nothing; its streams are settled for what their clients received, as
+        // the edge reports it. What differs from what the origin produced is what was on its way
+        // through the dying core (and what the origin sent before it noticed): 0.3 to 2.2 tokens per
+        // cut stream in the runs of BENCHMARKS.md. Left at their estimates, as before the edge
+        // reported them, they were 16.5 tokens over per cut stream at this size.
+        var killed = results.Single(r => r.Fault == ChaosFaults.CoreKill);
+        Assert.InRange(killed.TokensSettledMinusProduced!.Value, -5L * killed.ExplicitError, 3L * killed.ExplicitError);
     }
 
     /// <summary>The service's build next to this test's (same configuration).</summary>

@@ -40,12 +40,19 @@ public sealed record ChaosPhaseResult
     /// <summary>Keys whose settled tokens equal the tokens the origin produced for them, of all keys; null when not comparable.</summary>
     public int? KeysSettledExactly { get; init; }
 
-    /// <summary>Keys charged less than the origin produced for them (never acceptable); null when not comparable.</summary>
+    /// <summary>
+    /// Keys charged less than the origin produced for them; null when not comparable. Never
+    /// acceptable, but after a killed core: tokens the origin sent after the last event a client
+    /// received whole cannot be known to anyone but the origin (see <see cref="TokensSettledMinusProduced"/>).
+    /// </summary>
     public int? KeysUndercharged { get; init; }
+
+    /// <summary>Tokens settled minus tokens the origin produced, over every key; null when not comparable.</summary>
+    public long? TokensSettledMinusProduced { get; init; }
 
     public int Keys { get; init; }
 
-    /// <summary>What the usage comparison found (the first key that differs, or why it does not apply).</summary>
+    /// <summary>What the usage comparison found (every key that differs, or why it does not apply).</summary>
     public string UsageNote { get; init; } = string.Empty;
 
     /// <summary>The most common reasons background requests failed.</summary>

@@ -15,7 +15,7 @@ public static class ChaosReport
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
-            var usage = r.KeysSettledExactly is { } exact ? $"{exact} of {r.Keys}" + (r.KeysUndercharged is > 0 ? $" ({r.KeysUndercharged} undercharged)" : string.Empty) : "n/a";
+            var usage = r.KeysSettledExactly is { } exact ? $"{exact} of {r.Keys}" + (r.KeysSettledExactly == r.Keys ? string.Empty : $" ({r.KeysUndercharged} undercharged; {r.TokensSettledMinusProduced:+#;-#;0} tokens in all)") : "n/a";
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Fault}: {ChaosFaults.Describe(r.Fault, options.OriginStall)} | {r.Complete} | {r.ExplicitError} | {r.Cut} | {r.SilentTruncations} | {r.Duplicated} | {r.Altered} | {r.BackgroundSent} ({r.BackgroundFailed}) | {r.LostInFlight} | {r.RefusedWithHealthyPath} | {r.Recovery.TotalSeconds:0.0} s | {usage} |");
         }

@@ -106,7 +106,7 @@ public sealed class ChaosScenario(ChaosOptions options)
         var refusedNew = failures.Count(f => f.Sent >= knowable);
         var lostInFlight = failures.Count(f => f.Sent < knowable && f.Ended >= faultAt);
         var healthyPath = ChaosFaults.HealthyPathExists(fault);
-        var (exact, under, note) = CompareUsage(fault, keys, before, after);
+        var (exact, under, difference, note) = CompareUsage(fault, keys, before, after);
         return new ChaosPhaseResult
         {
             Fault = fault,
@@ -126,6 +126,7 @@ public sealed class ChaosScenario(ChaosOptions options)
             Recovery = lastFailure == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(faultAt, lastFailure),
             KeysSettledExactly = exact,
             KeysUndercharged = under,
+            TokensSettledMinusProduced = difference,
             Keys = keys.Count,
             UsageNote = note,
             Endings = string.Join(", ", outcomes.Where(o => o.Verdict != StreamVerdict.Complete).GroupBy(o => o.Detail ?? o.Verdict.ToString())
@@ -233,20 +234,22 @@ public sealed class ChaosScenario(ChaosOptions options)
         return usage;
     }
 
-    private static (int? Exact, int? Under, string Note) CompareUsage(string fault, IReadOnlyList<string> keys, Dictionary<int, (long Settled, long Produced)> before, Dictionary<int, (long Settled, long Produced)> after)
+    private static (int? Exact, int? Under, long? Difference, string Note) CompareUsage(string fault, IReadOnlyList<string> keys, Dictionary<int, (long Settled, long Produced)> before, Dictionary<int, (long Settled, long Produced)> after)
     {
         if (fault == ChaosFaults.RedisKill)
         {
-            return (null, null, "not comparable: Redis restarted empty (no persistence), so the day's counters restarted too");
+            return (null, null, null, "not comparable: Redis restarted empty (no persistence), so the day's counters restarted too");
         }
 
         var exact = 0;
         var under = 0;
-        string? first = null;
+        var differences = new List<string>();
+        var total = 0L;
         for (var i = 0; i < keys.Count; i++)
         {
             var settled = after[i].Settled - before[i].Settled;
             var produced = after[i].Produced - before[i].Produced;
+            total += settled - produced;
             if (settled == produced && after[i].Settled >= 0)
             {
                 exact++;
@@ -258,10 +261,10 @@ public sealed class ChaosScenario(ChaosOptions options)
                 under++;
             }
 
-            first ??= $"key {i}: settled {settled}, origin produced {produced}";
+            differences.Add($"key {i}: settled {settled}, origin produced {produced} ({settled - produced:+#;-#;0})");
         }
 
-        return (exact, under, first ?? "every key settled exactly what the origin produced");
+        return (exact, under, total, differences.Count == 0 ? "every key settled exactly what the origin produced" : string.Join("; ", differences));
     }
 
     private async Task<string> ExpectedTextAsync(HttpMessageInvoker client, Uri edge, string key, CancellationToken cancellationToken)
