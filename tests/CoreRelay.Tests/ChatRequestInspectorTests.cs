@@ -42,12 +42,29 @@ public sealed class ChatRequestInspectorTests
     [InlineData("""{"model":"m"}""", 1)]
     [InlineData("""{"model":"m","n":4}""", 4)]
     [InlineData("""{"model":"m","n":2,"best_of":5}""", 5)]
-    [InlineData("""{"model":"m","n":0}""", 1)]
-    [InlineData("""{"model":"m","n":-3}""", 1)]
+    [InlineData("""{"model":"m","n":128}""", 128)]
+    [InlineData("""{"model":"m","n":null,"best_of":null}""", 1)]
     public void TryInspect_NAndBestOf_ChoicesIsHowManyCompletionsTheOriginGenerates(string body, int choices)
     {
         Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
         Assert.Equal(choices, summary.Choices);
+        Assert.Null(summary.OutOfRange);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","n":0}""", "n")]
+    [InlineData("""{"model":"m","n":-3}""", "n")]
+    [InlineData("""{"model":"m","n":129}""", "n")]
+    [InlineData("""{"model":"m","n":2147483647}""", "n")]
+    [InlineData("""{"model":"m","best_of":0}""", "best_of")]
+    [InlineData("""{"model":"m","n":2,"best_of":-1}""", "best_of")]
+    [InlineData("""{"model":"m","max_tokens":0,"n":0}""", "max_tokens")]
+    public void TryInspect_NOrBestOfOutOfRange_NamesTheField(string body, string param)
+    {
+        Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
+
+        Assert.Equal(param, summary.OutOfRange?.Param);
+        Assert.StartsWith($"Invalid '{param}': integer ", summary.OutOfRange!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

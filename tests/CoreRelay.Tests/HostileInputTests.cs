@@ -210,6 +210,39 @@ public sealed class HostileInputTests
         Assert.Empty(settlements.Settled);
     }
 
+    /// <summary>
+    /// <c>n</c> (or <c>best_of</c>) below one was read as one and the request went on, to an origin
+    /// that may read it otherwise (0 as "the default", which the estimate need not match); above 128
+    /// it reserved 129 completions and more. OpenAI answers 400 for either, and so does the core,
+    /// before anything is reserved.
+    /// </summary>
+    [Theory]
+    [InlineData("n", 0)]
+    [InlineData("n", -1)]
+    [InlineData("n", 129)]
+    [InlineData("best_of", 0)]
+    [InlineData("best_of", -5)]
+    public async Task ChoicesOutOfRange_Is400BeforeAnythingIsReserved(string field, int value)
+    {
+        await using var origin = await AuthorizationEchoOrigin.StartAsync();
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo, Core = { ["CoreRelay:Origins"] = origin.Url } });
+        using var client = chain.CreateEdgeClient();
+        var body = $$"""{"model":"mock-gpt","max_tokens":5,"{{field}}":{{value}},"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(Chain.ApiKey, body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal("invalid_value", error.GetProperty("code").GetString());
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal(field, error.GetProperty("param").GetString());
+        Assert.Contains($"'{field}'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(origin.HeaderNames);
+        Assert.Empty(settlements.Settled);
+    }
+
     [Theory]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"\ud800"}]}""")]
     [InlineData("""{"model":"mock-gpt","messages":[{"role":"user","content":"a\udc00b"}]}""")]

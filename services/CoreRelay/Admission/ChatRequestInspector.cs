@@ -123,10 +123,12 @@ public static class ChatRequestInspector
             }
 
             summary.MaxTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens;
-            summary.TokenLimitBelowOne = maxCompletionTokens < 1 ? "max_completion_tokens"
-                : maxTokens < 1 ? "max_tokens"
-                : maxOutputTokens < 1 ? "max_output_tokens"
-                : null;
+            summary.OutOfRange = Below("max_completion_tokens", maxCompletionTokens, 1)
+                ?? Below("max_tokens", maxTokens, 1)
+                ?? Below("max_output_tokens", maxOutputTokens, 1)
+                ?? Below("n", n, 1)
+                ?? Above("n", n, MaxChoices)
+                ?? Below("best_of", bestOf, 1);
 
             // The origin generates max(n, best_of) completions (best_of on the legacy completions API
             // is generated in full and only the best n returned), each up to the completion limit.
@@ -164,6 +166,22 @@ public static class ChatRequestInspector
             }
         }
     }
+
+    /// <summary>
+    /// The most completions one request may ask for (<c>n</c>), as OpenAI allows: it answers 400 for
+    /// more, and for fewer than one.
+    /// </summary>
+    public const int MaxChoices = 128;
+
+    private static ValueOutOfRange? Below(string name, int? value, int minimum) =>
+        value < minimum
+            ? new ValueOutOfRange(name, string.Create(CultureInfo.InvariantCulture, $"Invalid '{name}': integer below minimum value. Expected a value >= {minimum}, but got {value} instead."))
+            : null;
+
+    private static ValueOutOfRange? Above(string name, int? value, int maximum) =>
+        value > maximum
+            ? new ValueOutOfRange(name, string.Create(CultureInfo.InvariantCulture, $"Invalid '{name}': integer above maximum value. Expected a value <= {maximum}, but got {value} instead."))
+            : null;
 
     /// <summary>An integer, or null; anything else is refused (the origin would read it differently).</summary>
     private static bool TryReadInt(ref Utf8JsonReader reader, string name, out int? value, out string? error)
