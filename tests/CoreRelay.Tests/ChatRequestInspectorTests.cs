@@ -113,6 +113,36 @@ public sealed class ChatRequestInspectorTests
     }
 
     [Fact]
+    public void TryInspect_AudioParts_EstimatedFromTheSizeOfTheirData()
+    {
+        // 128,000 base64 characters are 96,000 bytes: 3 s of 16 kHz 16-bit mono, 30 tokens.
+        var threeSeconds = new string('A', 128_000);
+        var body = $$$"""
+            {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is said?"},
+              {"type":"input_audio","input_audio":{"format":"wav","data":"{{{threeSeconds}}}"}},
+              {"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]}]}
+            """;
+
+        Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
+
+        // The tiny part counts one token: many of them cannot pass as nothing.
+        Assert.Equal(30 + 1, summary.AudioTokens);
+        Assert.Equal("what is said?", summary.Messages[0].Content);
+        Assert.Equal(0, summary.ImageParts);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(4, 1)]
+    [InlineData(128_000, 30)]
+    [InlineData(128_004, 31)]
+    [InlineData(100_000_000, 23_438)]
+    public void ForAudio_TenTokensPerSecondOfSixteenKilohertzMonoWav(long base64Length, long tokens)
+    {
+        Assert.Equal(tokens, TokenEstimate.ForAudio(base64Length));
+    }
+
+    [Fact]
     public void TryInspect_ToolsTwice_Fails()
     {
         Assert.False(ChatRequestInspector.TryInspect("""{"model":"m","tools":[],"tools":[{"description":"x"}]}"""u8, out _, out var error));

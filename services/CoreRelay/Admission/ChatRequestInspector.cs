@@ -408,9 +408,10 @@ public static class ChatRequestInspector
     }
 
     /// <summary>
-    /// Concatenates every <c>"text"</c> string inside an array or object of content parts, and
-    /// counts the image parts (<c>image_url</c>: chat's and the Responses API's), which the origin
-    /// charges by the image, not by the length of their URL.
+    /// Concatenates every <c>"text"</c> string inside an array or object of content parts, counts
+    /// the image parts (<c>image_url</c>: chat's and the Responses API's), which the origin charges
+    /// by the image, not by the length of their URL, and estimates the audio parts
+    /// (<c>input_audio</c>), which it charges by their duration.
     /// </summary>
     private static string? CollectText(ref Utf8JsonReader reader, ChatRequestSummary summary)
     {
@@ -428,6 +429,11 @@ public static class ChatRequestInspector
             {
                 summary.ImageParts++;
             }
+            else if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("input_audio"u8))
+            {
+                reader.Read();
+                summary.AudioTokens += ReadAudio(ref reader);
+            }
             else if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("content"u8)))
             {
                 reader.Read();
@@ -444,5 +450,39 @@ public static class ChatRequestInspector
         }
 
         return text?.ToString();
+    }
+
+    /// <summary>
+    /// The estimate for one <c>input_audio</c> value, <c>{"data":"&lt;base64&gt;","format":"wav"}</c>,
+    /// from the length of its data, which is never decoded; the reader is left on the value's end.
+    /// </summary>
+    private static long ReadAudio(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long base64Length = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    // The raw length: base64 needs no escapes, and an escaped one only counts longer.
+                    base64Length += reader.ValueSpan.Length;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+
+        return TokenEstimate.ForAudio(base64Length);
     }
 }

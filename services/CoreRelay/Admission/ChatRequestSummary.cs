@@ -30,6 +30,12 @@ public sealed class ChatRequestSummary
     /// <summary>Image parts of the prompt (<c>image_url</c>), each charged by the origin as an image.</summary>
     public int ImageParts { get; set; }
 
+    /// <summary>
+    /// Tokens reserved for the prompt's audio parts (<c>input_audio</c>), estimated from the size of
+    /// their data (<see cref="TokenEstimate.ForAudio"/>).
+    /// </summary>
+    public long AudioTokens { get; set; }
+
     /// <summary>The client asked for <c>stream_options.include_usage</c>.</summary>
     public bool IncludeUsage { get; set; }
 
