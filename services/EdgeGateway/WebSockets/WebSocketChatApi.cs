@@ -48,6 +48,7 @@ public static class WebSocketChatApi
             services.GetRequiredService<DrainCoordinator>(),
             services.GetRequiredService<EdgeMetrics>(),
             options,
+            services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger<WebSocketChatSession>());
         await session.RunAsync();
     }

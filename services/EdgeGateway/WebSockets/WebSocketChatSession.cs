@@ -27,6 +27,7 @@ public sealed partial class WebSocketChatSession(
     DrainCoordinator drain,
     EdgeMetrics metrics,
     EdgeOptions options,
+    TimeProvider time,
     ILogger logger)
 {
     private static readonly ActivitySource Activities = new("AiCdn.Edge");
@@ -43,12 +44,13 @@ public sealed partial class WebSocketChatSession(
         using var onDrain = drain.Started.Register(static state => _ = ((WebSocketChatSession)state!).CloseWhenIdleAsync(), this);
         var buffer = new MessageBuffer(16 * 1024, options.Limits.MaxRequestBodySize);
         CancellationTokenSource? slowMessage = null;
+        CancellationTokenSource? receiving = null;
         try
         {
             var messageStarted = 0L;
             while (socket.State == WebSocketState.Open || socket.State == WebSocketState.CloseSent)
             {
-                var result = await socket.ReceiveAsync(buffer.Free(), slowMessage?.Token ?? _closing.Token);
+                var result = await socket.ReceiveAsync(buffer.Free(), receiving?.Token ?? _closing.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -65,11 +67,21 @@ public sealed partial class WebSocketChatSession(
 
                 if (!result.EndOfMessage)
                 {
-                    slowMessage ??= StartMessageDeadline(out messageStarted);
-                    ArmMessageDeadline(slowMessage, messageStarted, buffer.Filled);
+                    if (slowMessage is null)
+                    {
+                        slowMessage = StartMessageDeadline(buffer.Filled, out messageStarted);
+                        receiving = slowMessage is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, slowMessage.Token);
+                    }
+                    else
+                    {
+                        ArmMessageDeadline(slowMessage, messageStarted, buffer.Filled);
+                    }
+
                     continue;
                 }
 
+                receiving?.Dispose();
+                receiving = null;
                 slowMessage?.Dispose();
                 slowMessage = null;
 
@@ -98,13 +110,14 @@ public sealed partial class WebSocketChatSession(
         }
         finally
         {
+            receiving?.Dispose();
             slowMessage?.Dispose();
             buffer.Dispose();
             await _closing.CancelAsync();
             await Task.WhenAll(_running.Values.Select(r => r.Task));
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
                 try
                 {
                     await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
@@ -368,23 +381,19 @@ public sealed partial class WebSocketChatSession(
     /// A message that has begun must arrive as an HTTP body must (<c>Edge:Limits:MinRequestBodyDataRate</c>
     /// after the grace period): Kestrel's own rate does not watch an upgraded connection, and a
     /// message begun and never finished would hold the socket, its buffer and its permits for good.
+    /// Timed on the injected <see cref="TimeProvider"/>: the source is created with its first delay,
+    /// so its timer, which <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/> moves on
+    /// later frames, is the provider's.
     /// </summary>
-    private CancellationTokenSource? StartMessageDeadline(out long started)
+    private CancellationTokenSource? StartMessageDeadline(int received, out long started)
     {
-        started = Stopwatch.GetTimestamp();
-        return options.Limits.MinRequestBodyDataRate > 0 ? CancellationTokenSource.CreateLinkedTokenSource(_closing.Token) : null;
+        started = time.GetTimestamp();
+        return options.Limits.MinRequestBodyDataRate > 0 ? new CancellationTokenSource(Allowed(received), time) : null;
     }
 
-    private void ArmMessageDeadline(CancellationTokenSource? deadline, long started, int received)
+    private void ArmMessageDeadline(CancellationTokenSource deadline, long started, int received)
     {
-        if (deadline is null)
-        {
-            return;
-        }
-
-        var limits = options.Limits;
-        var allowed = limits.MinRequestBodyDataRateGracePeriod + TimeSpan.FromSeconds(received / limits.MinRequestBodyDataRate);
-        var left = allowed - Stopwatch.GetElapsedTime(started);
+        var left = Allowed(received) - time.GetElapsedTime(started);
         if (left <= TimeSpan.Zero)
         {
             deadline.Cancel();
@@ -394,6 +403,10 @@ public sealed partial class WebSocketChatSession(
             deadline.CancelAfter(left);
         }
     }
+
+    /// <summary>How long a message may have taken to arrive once <paramref name="received"/> bytes of it have.</summary>
+    private TimeSpan Allowed(int received) =>
+        options.Limits.MinRequestBodyDataRateGracePeriod + TimeSpan.FromSeconds(received / options.Limits.MinRequestBodyDataRate);
 
     private static OpenAiError InvalidMessage(string message) =>
         new(message, OpenAiErrorTypes.InvalidRequest, null, "invalid_message");
