@@ -49,6 +49,7 @@ public static class WebSocketChatApi
             services.GetRequiredService<EdgeMetrics>(),
             options,
             services.GetRequiredService<TimeProvider>(),
+            context.Features.Get<FrameBudgetFeature>()?.Stream,
             services.GetRequiredService<ILoggerFactory>().CreateLogger<WebSocketChatSession>());
         await session.RunAsync();
     }

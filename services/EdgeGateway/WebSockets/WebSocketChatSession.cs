@@ -28,6 +28,7 @@ public sealed partial class WebSocketChatSession(
     EdgeMetrics metrics,
     EdgeOptions options,
     TimeProvider time,
+    FrameBudgetStream? frames,
     ILogger logger)
 {
     private static readonly ActivitySource Activities = new("AiCdn.Edge");
@@ -41,6 +42,11 @@ public sealed partial class WebSocketChatSession(
     public async Task RunAsync()
     {
         metrics.WebSocketOpened();
+        if (frames is not null)
+        {
+            frames.Exceeded = () => _ = Task.Run(CloseFloodedAsync);
+        }
+
         using var onDrain = drain.Started.Register(static state => _ = ((WebSocketChatSession)state!).CloseWhenIdleAsync(), this);
         var buffer = new MessageBuffer(16 * 1024, options.Limits.MaxRequestBodySize);
         CancellationTokenSource? slowMessage = null;
@@ -360,6 +366,29 @@ public sealed partial class WebSocketChatSession(
         }
     }
 
+    /// <summary>
+    /// The client sent small frames faster than <c>Edge:WebSocket:MaxSmallFramesPerSecond</c> allows: close
+    /// with 1008 (policy violation), then let the socket's read see the end of the stream, which
+    /// ends the session and the connection.
+    /// </summary>
+    private async Task CloseFloodedAsync()
+    {
+        metrics.Rejected(LimitKinds.WebSocketFrameRate);
+        LogTooManyFrames(logger, options.WebSocket.MaxSmallFramesPerSecond);
+        try
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too many frames", _closing.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
+        {
+            // The socket is going away anyway.
+        }
+        finally
+        {
+            frames!.Release();
+        }
+    }
+
     private static bool IsDraining(byte[] error) => error.AsSpan().IndexOf("\"server_draining\""u8) >= 0;
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken token)
@@ -416,6 +445,9 @@ public sealed partial class WebSocketChatSession(
 
     [LoggerMessage(EventId = 52, EventName = "WebSocketChatMessageTooSlow", Level = LogLevel.Debug, Message = "A WebSocket chat message arrived slower than {MinBytesPerSecond} B/s after the grace period; the socket was closed")]
     private static partial void LogMessageTooSlow(ILogger logger, double minBytesPerSecond);
+
+    [LoggerMessage(EventId = 53, EventName = "WebSocketChatTooManyFrames", Level = LogLevel.Debug, Message = "A WebSocket chat client sent small frames faster than {MaxSmallFramesPerSecond} a second; the socket was closed with 1008")]
+    private static partial void LogTooManyFrames(ILogger logger, int maxSmallFramesPerSecond);
 
     private sealed class Running(CancellationTokenSource cancellation, RateLimitLease? permit)
     {
