@@ -127,6 +127,9 @@ public static class EdgeGatewayExtensions
 
         app.UseMiddleware<EdgeTelemetryMiddleware>();
 
+        // Before UseWebSockets, which takes the upgrade features a chat socket's frames are counted through.
+        app.UseMiddleware<FrameBudgetMiddleware>();
+
         // Before the limits, so they can tell an upgrade request (the feature is this middleware's).
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.WebSocket.KeepAliveInterval });
         app.UseMiddleware<RequestLimitsMiddleware>();

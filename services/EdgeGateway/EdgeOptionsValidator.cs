@@ -138,6 +138,15 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         }
 
         Positive(errors, options.WebSocket.KeepAliveInterval, "Edge:WebSocket:KeepAliveInterval");
+        if (options.WebSocket.MaxSmallFramesPerSecond < 0)
+        {
+            errors.Add("Edge:WebSocket:MaxSmallFramesPerSecond must not be negative (0 turns it off).");
+        }
+
+        if (options.WebSocket.MaxSmallFramesPerSecond > 0 && options.WebSocket.SmallFrameBurst < 1)
+        {
+            errors.Add("Edge:WebSocket:SmallFrameBurst must be at least 1.");
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

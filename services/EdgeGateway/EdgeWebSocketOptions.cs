@@ -8,4 +8,16 @@ public sealed class EdgeWebSocketOptions
 
     /// <summary>Ping interval that keeps idle sockets open through intermediaries.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Small frames (under 1 KiB of payload, of any kind: data, continuation, ping, pong) one chat
+    /// socket may send a second, on average; past it the socket is closed with 1008. A tiny frame
+    /// costs the edge up to about 400 ns whatever its size, so a flood of them costs 13 to 36 times a
+    /// bulk upload's CPU per byte (docs/perf/websocket-floods.md); larger frames cost about what
+    /// their bytes do. 0 turns the limit off.
+    /// </summary>
+    public int MaxSmallFramesPerSecond { get; set; } = 1_000;
+
+    /// <summary>Small frames a socket may send at once above <see cref="MaxSmallFramesPerSecond"/>.</summary>
+    public int SmallFrameBurst { get; set; } = 10_000;
 }

@@ -42,12 +42,29 @@ public sealed class ChatRequestInspectorTests
     [InlineData("""{"model":"m"}""", 1)]
     [InlineData("""{"model":"m","n":4}""", 4)]
     [InlineData("""{"model":"m","n":2,"best_of":5}""", 5)]
-    [InlineData("""{"model":"m","n":0}""", 1)]
-    [InlineData("""{"model":"m","n":-3}""", 1)]
+    [InlineData("""{"model":"m","n":128}""", 128)]
+    [InlineData("""{"model":"m","n":null,"best_of":null}""", 1)]
     public void TryInspect_NAndBestOf_ChoicesIsHowManyCompletionsTheOriginGenerates(string body, int choices)
     {
         Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
         Assert.Equal(choices, summary.Choices);
+        Assert.Null(summary.OutOfRange);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","n":0}""", "n")]
+    [InlineData("""{"model":"m","n":-3}""", "n")]
+    [InlineData("""{"model":"m","n":129}""", "n")]
+    [InlineData("""{"model":"m","n":2147483647}""", "n")]
+    [InlineData("""{"model":"m","best_of":0}""", "best_of")]
+    [InlineData("""{"model":"m","n":2,"best_of":-1}""", "best_of")]
+    [InlineData("""{"model":"m","max_tokens":0,"n":0}""", "max_tokens")]
+    public void TryInspect_NOrBestOfOutOfRange_NamesTheField(string body, string param)
+    {
+        Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
+
+        Assert.Equal(param, summary.OutOfRange?.Param);
+        Assert.StartsWith($"Invalid '{param}': integer ", summary.OutOfRange!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,6 +110,36 @@ public sealed class ChatRequestInspectorTests
         Assert.Equal(2, chat.ImageParts);
         Assert.Equal("two", chat.Messages[0].Content);
         Assert.Equal(1, responses.ImageParts);
+    }
+
+    [Fact]
+    public void TryInspect_AudioParts_EstimatedFromTheSizeOfTheirData()
+    {
+        // 128,000 base64 characters are 96,000 bytes: 3 s of 16 kHz 16-bit mono, 30 tokens.
+        var threeSeconds = new string('A', 128_000);
+        var body = $$$"""
+            {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is said?"},
+              {"type":"input_audio","input_audio":{"format":"wav","data":"{{{threeSeconds}}}"}},
+              {"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}}]}]}
+            """;
+
+        Assert.True(ChatRequestInspector.TryInspect(Encoding.UTF8.GetBytes(body), out var summary, out _));
+
+        // The tiny part counts one token: many of them cannot pass as nothing.
+        Assert.Equal(30 + 1, summary.AudioTokens);
+        Assert.Equal("what is said?", summary.Messages[0].Content);
+        Assert.Equal(0, summary.ImageParts);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(4, 1)]
+    [InlineData(128_000, 30)]
+    [InlineData(128_004, 31)]
+    [InlineData(100_000_000, 23_438)]
+    public void ForAudio_TenTokensPerSecondOfSixteenKilohertzMonoWav(long base64Length, long tokens)
+    {
+        Assert.Equal(tokens, TokenEstimate.ForAudio(base64Length));
     }
 
     [Fact]

@@ -184,6 +184,28 @@ public sealed class HostileInputTests
     }
 
     /// <summary>
+    /// The origin charges audio by its duration (10 tokens a second). Its base64 data is neither
+    /// text nor an image, so a prompt of 2 MB of audio (about 47 s of 16 kHz WAV, 469 tokens by the
+    /// core's estimate) was reserved as the few tokens of its text.
+    /// </summary>
+    [Fact]
+    public async Task RestrictedKey_LargeAudioPart_CountsAgainstItsTokens()
+    {
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo });
+        var key = await chain.CreateKeyAsync("""{"tenant":"default","limits":{"tokens_per_day":200}}""");
+        using var client = chain.CreateEdgeClient();
+        var audio = new string('A', 2_000_000);
+        var body = $$$"""{"model":"mock-gpt","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"what is said?"},{"type":"input_audio","input_audio":{"data":"{{{audio}}}","format":"wav"}}]}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(key, body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("rate_limit_exceeded", await ErrorCodeAsync(response));
+        Assert.Empty(settlements.Settled);
+    }
+
+    /// <summary>
     /// A completion limit below one reserved nothing for the completion, and an origin that reads
     /// it as "no limit" (llama.cpp's and Ollama's -1) then generates without bound on a reservation
     /// of the prompt alone. The core refuses it, as OpenAI does, before anything is reserved.
@@ -206,6 +228,39 @@ public sealed class HostileInputTests
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("invalid_value", json.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal(field, json.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Empty(origin.HeaderNames);
+        Assert.Empty(settlements.Settled);
+    }
+
+    /// <summary>
+    /// <c>n</c> (or <c>best_of</c>) below one was read as one and the request went on, to an origin
+    /// that may read it otherwise (0 as "the default", which the estimate need not match); above 128
+    /// it reserved 129 completions and more. OpenAI answers 400 for either, and so does the core,
+    /// before anything is reserved.
+    /// </summary>
+    [Theory]
+    [InlineData("n", 0)]
+    [InlineData("n", -1)]
+    [InlineData("n", 129)]
+    [InlineData("best_of", 0)]
+    [InlineData("best_of", -5)]
+    public async Task ChoicesOutOfRange_Is400BeforeAnythingIsReserved(string field, int value)
+    {
+        await using var origin = await AuthorizationEchoOrigin.StartAsync();
+        var settlements = new SettlementRecorder();
+        await using var chain = await Chain.StartAsync(new ChainSettings { CoreServices = settlements.AddTo, Core = { ["CoreRelay:Origins"] = origin.Url } });
+        using var client = chain.CreateEdgeClient();
+        var body = $$"""{"model":"mock-gpt","max_tokens":5,"{{field}}":{{value}},"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var response = await client.SendAsync(Unlabelled(Chain.ApiKey, body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal("invalid_value", error.GetProperty("code").GetString());
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal(field, error.GetProperty("param").GetString());
+        Assert.Contains($"'{field}'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Empty(origin.HeaderNames);
         Assert.Empty(settlements.Settled);
     }

@@ -51,6 +51,7 @@ public sealed class AuthorizationMiddleware(
             }
 
             promptTokens += summary.ImageParts * TokenEstimate.MinimumImageTokens;
+            promptTokens = (int)Math.Min(int.MaxValue, promptTokens + summary.AudioTokens);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -123,10 +123,12 @@ public static class ChatRequestInspector
             }
 
             summary.MaxTokens = maxCompletionTokens ?? maxTokens ?? maxOutputTokens;
-            summary.TokenLimitBelowOne = maxCompletionTokens < 1 ? "max_completion_tokens"
-                : maxTokens < 1 ? "max_tokens"
-                : maxOutputTokens < 1 ? "max_output_tokens"
-                : null;
+            summary.OutOfRange = Below("max_completion_tokens", maxCompletionTokens, 1)
+                ?? Below("max_tokens", maxTokens, 1)
+                ?? Below("max_output_tokens", maxOutputTokens, 1)
+                ?? Below("n", n, 1)
+                ?? Above("n", n, MaxChoices)
+                ?? Below("best_of", bestOf, 1);
 
             // The origin generates max(n, best_of) completions (best_of on the legacy completions API
             // is generated in full and only the best n returned), each up to the completion limit.
@@ -164,6 +166,22 @@ public static class ChatRequestInspector
             }
         }
     }
+
+    /// <summary>
+    /// The most completions one request may ask for (<c>n</c>), as OpenAI allows: it answers 400 for
+    /// more, and for fewer than one.
+    /// </summary>
+    public const int MaxChoices = 128;
+
+    private static ValueOutOfRange? Below(string name, int? value, int minimum) =>
+        value < minimum
+            ? new ValueOutOfRange(name, string.Create(CultureInfo.InvariantCulture, $"Invalid '{name}': integer below minimum value. Expected a value >= {minimum}, but got {value} instead."))
+            : null;
+
+    private static ValueOutOfRange? Above(string name, int? value, int maximum) =>
+        value > maximum
+            ? new ValueOutOfRange(name, string.Create(CultureInfo.InvariantCulture, $"Invalid '{name}': integer above maximum value. Expected a value <= {maximum}, but got {value} instead."))
+            : null;
 
     /// <summary>An integer, or null; anything else is refused (the origin would read it differently).</summary>
     private static bool TryReadInt(ref Utf8JsonReader reader, string name, out int? value, out string? error)
@@ -390,9 +408,10 @@ public static class ChatRequestInspector
     }
 
     /// <summary>
-    /// Concatenates every <c>"text"</c> string inside an array or object of content parts, and
-    /// counts the image parts (<c>image_url</c>: chat's and the Responses API's), which the origin
-    /// charges by the image, not by the length of their URL.
+    /// Concatenates every <c>"text"</c> string inside an array or object of content parts, counts
+    /// the image parts (<c>image_url</c>: chat's and the Responses API's), which the origin charges
+    /// by the image, not by the length of their URL, and estimates the audio parts
+    /// (<c>input_audio</c>), which it charges by their duration.
     /// </summary>
     private static string? CollectText(ref Utf8JsonReader reader, ChatRequestSummary summary)
     {
@@ -410,6 +429,11 @@ public static class ChatRequestInspector
             {
                 summary.ImageParts++;
             }
+            else if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("input_audio"u8))
+            {
+                reader.Read();
+                summary.AudioTokens += ReadAudio(ref reader);
+            }
             else if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("content"u8)))
             {
                 reader.Read();
@@ -426,5 +450,39 @@ public static class ChatRequestInspector
         }
 
         return text?.ToString();
+    }
+
+    /// <summary>
+    /// The estimate for one <c>input_audio</c> value, <c>{"data":"&lt;base64&gt;","format":"wav"}</c>,
+    /// from the length of its data, which is never decoded; the reader is left on the value's end.
+    /// </summary>
+    private static long ReadAudio(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long base64Length = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    // The raw length: base64 needs no escapes, and an escaped one only counts longer.
+                    base64Length += reader.ValueSpan.Length;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+
+        return TokenEstimate.ForAudio(base64Length);
     }
 }

@@ -13,12 +13,15 @@ public sealed class ChatRequestSummary
     public int? MaxTokens { get; set; }
 
     /// <summary>
-    /// The completion limit set below 1, if one is: refused (as OpenAI does), since the estimate
-    /// would reserve nothing for a completion that some origins then generate without a limit.
+    /// The first field the core acts on whose value OpenAI refuses, if any: refused with 400 before
+    /// anything is reserved. A completion limit below 1 would reserve nothing for a completion that
+    /// some origins (llama.cpp, Ollama: -1) then generate without a limit; <c>n</c> or
+    /// <c>best_of</c> below 1 was read as 1, and an origin that reads it otherwise (or 0 as "the
+    /// default") could generate more than was reserved; <c>n</c> above 128 OpenAI refuses.
     /// </summary>
-    public string? TokenLimitBelowOne { get; set; }
+    public ValueOutOfRange? OutOfRange { get; set; }
 
-    /// <summary>How many completions the origin generates for this request: <c>max(n, best_of)</c>, at least 1.</summary>
+    /// <summary>How many completions the origin generates for this request: <c>max(n, best_of)</c>, 1 when neither is given.</summary>
     public int Choices { get; set; } = 1;
 
     /// <summary>Prompt tokens sent as token ids rather than text (embeddings, legacy completions).</summary>
@@ -26,6 +29,12 @@ public sealed class ChatRequestSummary
 
     /// <summary>Image parts of the prompt (<c>image_url</c>), each charged by the origin as an image.</summary>
     public int ImageParts { get; set; }
+
+    /// <summary>
+    /// Tokens reserved for the prompt's audio parts (<c>input_audio</c>), estimated from the size of
+    /// their data (<see cref="TokenEstimate.ForAudio"/>).
+    /// </summary>
+    public long AudioTokens { get; set; }
 
     /// <summary>The client asked for <c>stream_options.include_usage</c>.</summary>
     public bool IncludeUsage { get; set; }

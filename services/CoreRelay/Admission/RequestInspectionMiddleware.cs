@@ -91,9 +91,9 @@ public sealed class RequestInspectionMiddleware(
                     return;
                 }
 
-                if (summary.TokenLimitBelowOne is { } limit)
+                if (summary.OutOfRange is { } outOfRange)
                 {
-                    await rejections.RejectAsync(context, OpenAiErrors.InvalidParameter(limit, $"Invalid '{limit}': integer below minimum value. Expected a value >= 1."));
+                    await rejections.RejectAsync(context, OpenAiErrors.InvalidParameter(outOfRange.Param, outOfRange.Message));
                     return;
                 }
             }

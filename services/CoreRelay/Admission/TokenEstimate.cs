@@ -13,6 +13,30 @@ public static class TokenEstimate
     public const int MinimumImageTokens = 85;
 
     /// <summary>
+    /// Input audio is charged by its duration: OpenAI counts user audio at one token per 100 ms
+    /// (10 tokens a second; the Realtime API's cost guide, and gpt-4o's audio inputs alike). The
+    /// core does not decode the audio, so it takes the duration from the size, as 16 kHz 16-bit
+    /// mono PCM WAV: 32,000 bytes a second, so 3,200 bytes a token. WAV at a higher rate (24 kHz,
+    /// stereo) is more bytes a second, so it is reserved more than it is charged; compressed audio
+    /// (mp3) is fewer, so it is reserved less, and the origin's usage settles the difference. What
+    /// matters is that a large audio part can no longer pass as a few tokens of prompt
+    /// (docs/security.md).
+    /// </summary>
+    public const int AudioBytesPerToken = 3_200;
+
+    /// <summary>
+    /// The tokens reserved for one <c>input_audio</c> part whose base64 <c>data</c> is
+    /// <paramref name="base64Length"/> characters long: its decoded size at
+    /// <see cref="AudioBytesPerToken"/>, rounded up, at least one token per part (so many tiny parts
+    /// cannot pass as nothing).
+    /// </summary>
+    public static long ForAudio(long base64Length)
+    {
+        var decodedBytes = base64Length / 4 * 3;
+        return Math.Max(1, (decodedBytes + AudioBytesPerToken - 1) / AudioBytesPerToken);
+    }
+
+    /// <summary>
     /// The prompt, plus each of the request's completions at its limit (or
     /// <paramref name="defaultCompletion"/> when it names none). Embeddings generate nothing but
     /// their input. Clamped, so an absurd <c>n</c> is refused as too large rather than overflowing.

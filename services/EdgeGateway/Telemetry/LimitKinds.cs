@@ -15,4 +15,5 @@ public static class LimitKinds
     public const string Overload = "overload";
     public const string WebSocketConcurrency = "websocket_concurrency";
     public const string WebSocketMessageRate = "websocket_message_rate";
+    public const string WebSocketFrameRate = "websocket_frame_rate";
 }

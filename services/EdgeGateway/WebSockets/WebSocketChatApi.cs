@@ -48,6 +48,8 @@ public static class WebSocketChatApi
             services.GetRequiredService<DrainCoordinator>(),
             services.GetRequiredService<EdgeMetrics>(),
             options,
+            services.GetRequiredService<TimeProvider>(),
+            context.Features.Get<FrameBudgetFeature>()?.Stream,
             services.GetRequiredService<ILoggerFactory>().CreateLogger<WebSocketChatSession>());
         await session.RunAsync();
     }

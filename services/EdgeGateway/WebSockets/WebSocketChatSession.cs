@@ -27,6 +27,8 @@ public sealed partial class WebSocketChatSession(
     DrainCoordinator drain,
     EdgeMetrics metrics,
     EdgeOptions options,
+    TimeProvider time,
+    FrameBudgetStream? frames,
     ILogger logger)
 {
     private static readonly ActivitySource Activities = new("AiCdn.Edge");
@@ -40,15 +42,21 @@ public sealed partial class WebSocketChatSession(
     public async Task RunAsync()
     {
         metrics.WebSocketOpened();
+        if (frames is not null)
+        {
+            frames.Exceeded = () => _ = Task.Run(CloseFloodedAsync);
+        }
+
         using var onDrain = drain.Started.Register(static state => _ = ((WebSocketChatSession)state!).CloseWhenIdleAsync(), this);
         var buffer = new MessageBuffer(16 * 1024, options.Limits.MaxRequestBodySize);
         CancellationTokenSource? slowMessage = null;
+        CancellationTokenSource? receiving = null;
         try
         {
             var messageStarted = 0L;
             while (socket.State == WebSocketState.Open || socket.State == WebSocketState.CloseSent)
             {
-                var result = await socket.ReceiveAsync(buffer.Free(), slowMessage?.Token ?? _closing.Token);
+                var result = await socket.ReceiveAsync(buffer.Free(), receiving?.Token ?? _closing.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -65,11 +73,21 @@ public sealed partial class WebSocketChatSession(
 
                 if (!result.EndOfMessage)
                 {
-                    slowMessage ??= StartMessageDeadline(out messageStarted);
-                    ArmMessageDeadline(slowMessage, messageStarted, buffer.Filled);
+                    if (slowMessage is null)
+                    {
+                        slowMessage = StartMessageDeadline(buffer.Filled, out messageStarted);
+                        receiving = slowMessage is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, slowMessage.Token);
+                    }
+                    else
+                    {
+                        ArmMessageDeadline(slowMessage, messageStarted, buffer.Filled);
+                    }
+
                     continue;
                 }
 
+                receiving?.Dispose();
+                receiving = null;
                 slowMessage?.Dispose();
                 slowMessage = null;
 
@@ -98,13 +116,14 @@ public sealed partial class WebSocketChatSession(
         }
         finally
         {
+            receiving?.Dispose();
             slowMessage?.Dispose();
             buffer.Dispose();
             await _closing.CancelAsync();
             await Task.WhenAll(_running.Values.Select(r => r.Task));
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
                 try
                 {
                     await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
@@ -347,6 +366,29 @@ public sealed partial class WebSocketChatSession(
         }
     }
 
+    /// <summary>
+    /// The client sent small frames faster than <c>Edge:WebSocket:MaxSmallFramesPerSecond</c> allows: close
+    /// with 1008 (policy violation), then let the socket's read see the end of the stream, which
+    /// ends the session and the connection.
+    /// </summary>
+    private async Task CloseFloodedAsync()
+    {
+        metrics.Rejected(LimitKinds.WebSocketFrameRate);
+        LogTooManyFrames(logger, options.WebSocket.MaxSmallFramesPerSecond);
+        try
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too many frames", _closing.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
+        {
+            // The socket is going away anyway.
+        }
+        finally
+        {
+            frames!.Release();
+        }
+    }
+
     private static bool IsDraining(byte[] error) => error.AsSpan().IndexOf("\"server_draining\""u8) >= 0;
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken token)
@@ -368,23 +410,19 @@ public sealed partial class WebSocketChatSession(
     /// A message that has begun must arrive as an HTTP body must (<c>Edge:Limits:MinRequestBodyDataRate</c>
     /// after the grace period): Kestrel's own rate does not watch an upgraded connection, and a
     /// message begun and never finished would hold the socket, its buffer and its permits for good.
+    /// Timed on the injected <see cref="TimeProvider"/>: the source is created with its first delay,
+    /// so its timer, which <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/> moves on
+    /// later frames, is the provider's.
     /// </summary>
-    private CancellationTokenSource? StartMessageDeadline(out long started)
+    private CancellationTokenSource? StartMessageDeadline(int received, out long started)
     {
-        started = Stopwatch.GetTimestamp();
-        return options.Limits.MinRequestBodyDataRate > 0 ? CancellationTokenSource.CreateLinkedTokenSource(_closing.Token) : null;
+        started = time.GetTimestamp();
+        return options.Limits.MinRequestBodyDataRate > 0 ? new CancellationTokenSource(Allowed(received), time) : null;
     }
 
-    private void ArmMessageDeadline(CancellationTokenSource? deadline, long started, int received)
+    private void ArmMessageDeadline(CancellationTokenSource deadline, long started, int received)
     {
-        if (deadline is null)
-        {
-            return;
-        }
-
-        var limits = options.Limits;
-        var allowed = limits.MinRequestBodyDataRateGracePeriod + TimeSpan.FromSeconds(received / limits.MinRequestBodyDataRate);
-        var left = allowed - Stopwatch.GetElapsedTime(started);
+        var left = Allowed(received) - time.GetElapsedTime(started);
         if (left <= TimeSpan.Zero)
         {
             deadline.Cancel();
@@ -395,6 +433,10 @@ public sealed partial class WebSocketChatSession(
         }
     }
 
+    /// <summary>How long a message may have taken to arrive once <paramref name="received"/> bytes of it have.</summary>
+    private TimeSpan Allowed(int received) =>
+        options.Limits.MinRequestBodyDataRateGracePeriod + TimeSpan.FromSeconds(received / options.Limits.MinRequestBodyDataRate);
+
     private static OpenAiError InvalidMessage(string message) =>
         new(message, OpenAiErrorTypes.InvalidRequest, null, "invalid_message");
 
@@ -403,6 +445,9 @@ public sealed partial class WebSocketChatSession(
 
     [LoggerMessage(EventId = 52, EventName = "WebSocketChatMessageTooSlow", Level = LogLevel.Debug, Message = "A WebSocket chat message arrived slower than {MinBytesPerSecond} B/s after the grace period; the socket was closed")]
     private static partial void LogMessageTooSlow(ILogger logger, double minBytesPerSecond);
+
+    [LoggerMessage(EventId = 53, EventName = "WebSocketChatTooManyFrames", Level = LogLevel.Debug, Message = "A WebSocket chat client sent small frames faster than {MaxSmallFramesPerSecond} a second; the socket was closed with 1008")]
+    private static partial void LogTooManyFrames(ILogger logger, int maxSmallFramesPerSecond);
 
     private sealed class Running(CancellationTokenSource cancellation, RateLimitLease? permit)
     {
