@@ -69,7 +69,7 @@ public sealed partial class CoreLinkHandler(
             }
 
             var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var relay = new CoreEventStream(body, drain.Deadline, metrics, link.CountsAsClientStream, resumer, options.Value.LinkResumeTimeout, linkLost);
+            var relay = new CoreEventStream(body, drain.Deadline, metrics, link.CountsAsClientStream, time, resumer, options.Value.LinkResumeTimeout, linkLost);
             response.Content = new SseRelayContent(response.Content, relay);
         }
 

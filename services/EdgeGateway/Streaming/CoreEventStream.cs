@@ -21,6 +21,7 @@ public sealed class CoreEventStream : Stream
     private readonly Action<string?>? _linkLost;
     private readonly SseResumePoint? _resumePoint;
     private readonly TimeSpan _resumeTimeout;
+    private readonly TimeProvider _time;
     private Stream _inner;
     private int _skip;
     private readonly bool _countsAsClientStream;
@@ -38,8 +39,9 @@ public sealed class CoreEventStream : Stream
     /// Called once with the id of the last event the client received whole when a resumable stream's
     /// link is lost for good: the core holding it is gone, so the edge reports the usage to settle.
     /// </param>
-    public CoreEventStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, LinkResumer? resumer = null, TimeSpan resumeTimeout = default, Action<string?>? linkLost = null)
+    public CoreEventStream(Stream inner, CancellationToken drainDeadline, EdgeMetrics metrics, bool countsAsClientStream, TimeProvider time, LinkResumer? resumer = null, TimeSpan resumeTimeout = default, Action<string?>? linkLost = null)
     {
+        _time = time;
         _inner = inner;
         _resumer = resumer;
         _linkLost = linkLost;
@@ -183,8 +185,8 @@ public sealed class CoreEventStream : Stream
 
     private async Task<bool> TryResumeAsync(CancellationToken cancellationToken)
     {
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(_resumeTimeout);
+        using var deadline = new CancellationTokenSource(_resumeTimeout, _time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
@@ -227,7 +229,7 @@ public sealed class CoreEventStream : Stream
 
             try
             {
-                await Task.Delay(delay, budget.Token);
+                await Task.Delay(delay, _time, budget.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
