@@ -93,7 +93,7 @@ public sealed class CoreEventStreamTests : IDisposable
     }
 
     private CoreEventStream Relay() =>
-        new(new AbortableStream(_core.Reader), _deadline.Token, _services.GetRequiredService<EdgeMetrics>(), countsAsClientStream: true);
+        new(new AbortableStream(_core.Reader), _deadline.Token, _services.GetRequiredService<EdgeMetrics>(), countsAsClientStream: true, TimeProvider.System);
 
     private async Task WriteAsync(string text) => await _core.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
 
