@@ -90,6 +90,27 @@ public static class StreamId
     public static bool TryFormatEventId(Span<byte> destination, string streamId, long sequence, int promptTokens, int completionTokens, out int written) =>
         System.Text.Unicode.Utf8.TryWrite(destination, CultureInfo.InvariantCulture, $"{streamId}.{sequence}.{promptTokens}.{completionTokens}", out written);
 
+    /// <summary>
+    /// The event (<paramref name="eventBytes"/>, ending with its blank line) with our <c>id:</c> line
+    /// added last, so it wins over any id the origin sent.
+    /// </summary>
+    public static byte[] StampEvent(ReadOnlySpan<byte> eventBytes, string streamId, long sequence, int promptTokens, int completionTokens)
+    {
+        // The event ends with an empty line; its last field line keeps its own terminator.
+        var terminator = eventBytes.EndsWith("\r\n"u8) ? 2 : 1;
+        var body = eventBytes[..^terminator];
+        Span<byte> id = stackalloc byte[160];
+        "id: "u8.CopyTo(id);
+        TryFormatEventId(id[4..], streamId, sequence, promptTokens, completionTokens, out var written);
+        written += 4;
+        id[written++] = (byte)'\n';
+        id[written++] = (byte)'\n';
+        var stamped = new byte[body.Length + written];
+        body.CopyTo(stamped);
+        id[..written].CopyTo(stamped.AsSpan(body.Length));
+        return stamped;
+    }
+
     public static bool IsValidNodeId(string nodeId) =>
         nodeId.Length is > 0 and <= 48 && nodeId.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 

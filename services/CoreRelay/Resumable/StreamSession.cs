@@ -1,4 +1,3 @@
-using System.Text;
 using AiCdn.Common.Errors;
 using AiCdn.Common.Streams;
 using AiCdn.CoreRelay.Accounting;
@@ -247,26 +246,11 @@ public sealed class StreamSession : ISseEventSink
         }
     }
 
-    /// <summary>
-    /// Adds our <c>id:</c> line last in the event, so it wins over any id the origin sent. It carries
-    /// the usage so far (<see cref="StreamId"/>): an edge that loses this core reports it for settling.
-    /// </summary>
+    /// <summary>Our <c>id:</c> line, with the usage so far: an edge that loses this core reports it for settling.</summary>
     private byte[] Stamp(ReadOnlySpan<byte> bytes, long sequence)
     {
-        // The event ends with an empty line; its last field line keeps its own terminator.
-        var terminator = bytes.EndsWith("\r\n"u8) ? 2 : 1;
-        var body = bytes[..^terminator];
         var usage = Accounting.UsageSoFar;
-        Span<byte> id = stackalloc byte[160];
-        "id: "u8.CopyTo(id);
-        StreamId.TryFormatEventId(id[4..], Id, sequence, usage.PromptTokens, usage.CompletionTokens, out var written);
-        written += 4;
-        id[written++] = (byte)'\n';
-        id[written++] = (byte)'\n';
-        var stamped = new byte[body.Length + written];
-        body.CopyTo(stamped);
-        id[..written].CopyTo(stamped.AsSpan(body.Length));
-        return stamped;
+        return StreamId.StampEvent(bytes, Id, sequence, usage.PromptTokens, usage.CompletionTokens);
     }
 
     private async Task PumpAsync(SseEventReader reader, IDisposable origin)
