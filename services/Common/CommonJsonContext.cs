@@ -10,6 +10,7 @@ namespace AiCdn.Common;
 [JsonSerializable(typeof(AuthorizeRequest))]
 [JsonSerializable(typeof(AuthorizeDecision))]
 [JsonSerializable(typeof(SettleRequest))]
+[JsonSerializable(typeof(ExtendRequest))]
 [JsonSerializable(typeof(KeyCheckRequest))]
 [JsonSerializable(typeof(KeyCheckResult))]
 [JsonSerializable(typeof(LostStreamReport))]

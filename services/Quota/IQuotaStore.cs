@@ -15,5 +15,8 @@ public interface IQuotaStore
     /// <summary>Extends an open reservation (and its stream lease) to <paramref name="ttl"/> from now; false when it is gone.</summary>
     ValueTask<bool> RenewAsync(string reservationId, DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken);
 
+    /// <summary>Adds tokens to an open reservation if every token limit has room (see <see cref="ExtendCommand"/>).</summary>
+    ValueTask<ExtendOutcome> ExtendAsync(ExtendCommand command, CancellationToken cancellationToken);
+
     ValueTask<QuotaReadings> ReadUsageAsync(UsageQuery query, CancellationToken cancellationToken);
 }

@@ -402,6 +402,80 @@ public sealed class QuotaSemanticsTests(RedisFixture redis) : IClassFixture<Redi
         Assert.Null(decision.RateLimit);
     }
 
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Extend_WhileTheDayHasRoom_AddsToTheReservation_ThenRefusedWithoutChargingAnything(StoreKind store)
+    {
+        await using var cluster = await StartAsync(store, ("TokensPerDay", "3000"));
+        var client = cluster[0];
+        var stream = await client.AuthorizeAsync(Key, tokens: 1000, stream: true);
+
+        using var extended = await client.ExtendAsync(stream.ReservationId, Key, 1500);
+        Assert.Equal(HttpStatusCode.NoContent, extended.StatusCode);
+        Assert.Equal(2500, TokensToday(await client.UsageAsync(s_keyId)));
+
+        // 501 more would pass the day's 3,000: refused, and nothing of it is charged.
+        using var refused = await client.ExtendAsync(stream.ReservationId, Key, 501);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        using (var error = System.Text.Json.JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("rate_limit_exceeded", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+
+        Assert.Equal(2500, TokensToday(await client.UsageAsync(s_keyId)));
+        using var exact = await client.ExtendAsync(stream.ReservationId, Key, 500);
+        Assert.Equal(HttpStatusCode.NoContent, exact.StatusCode);
+
+        // The settlement replaces the whole of it (1,000 + 1,500 + 500) with what was used.
+        using var settled = await client.SettleAsync(stream.ReservationId, promptTokens: 100, completionTokens: 2_700);
+        Assert.Equal(HttpStatusCode.NoContent, settled.StatusCode);
+        Assert.Equal(2800, TokensToday(await client.UsageAsync(s_keyId)));
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Extend_PerMinuteBucketFull_RefusedUntilItDrains(StoreKind store)
+    {
+        await using var cluster = await StartAsync(store, ("TokensPerMinute", "1200"));
+        var client = cluster[0];
+        var stream = await client.AuthorizeAsync(Key, tokens: 1000, stream: true);
+
+        using var refused = await client.ExtendAsync(stream.ReservationId, Key, 500);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+
+        // 1,200 a minute: after 15 s, 300 have drained and 500 fit.
+        cluster.Time.Advance(TimeSpan.FromSeconds(15));
+        using var extended = await client.ExtendAsync(stream.ReservationId, Key, 500);
+        Assert.Equal(HttpStatusCode.NoContent, extended.StatusCode);
+        Assert.Equal(1200, (await client.UsageAsync(s_keyId)).GetProperty("key").GetProperty("tokens_per_minute").GetProperty("used").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Memory)]
+    public async Task Extend_SettledUnknownOrAnotherKeysReservation_IsNotFoundAndChargesNothing(StoreKind store)
+    {
+        await using var cluster = await StartAsync(store, ("TokensPerDay", "100000"));
+        var client = cluster[0];
+        var (_, otherKey) = await client.CreateKeyAsync("""{"tenant":"default"}""");
+        var stream = await client.AuthorizeAsync(Key, tokens: 100, stream: true);
+
+        using var byAnotherKey = await client.ExtendAsync(stream.ReservationId, otherKey, 50);
+        using var unknown = await client.ExtendAsync(QuotaClient.NewReservationId(), Key, 50);
+        using var settled = await client.SettleAsync(stream.ReservationId, 10, 10);
+        using var afterSettle = await client.ExtendAsync(stream.ReservationId, Key, 50);
+
+        Assert.Equal(HttpStatusCode.NotFound, byAnotherKey.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, afterSettle.StatusCode);
+        Assert.Equal(20, TokensToday(await client.UsageAsync(s_keyId)));
+    }
+
+    private static long TokensToday(System.Text.Json.JsonElement usage) =>
+        usage.GetProperty("key").GetProperty("tokens_today").GetProperty("used").GetInt64();
+
     private Task<QuotaCluster> StartAsync(StoreKind store, params (string Limit, string Value)[] limits) =>
         StartAsync(store, QuotaCluster.Start, limits);
 

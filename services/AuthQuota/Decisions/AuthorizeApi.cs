@@ -26,6 +26,7 @@ public static class AuthorizeApi
         api.MapPost(QuotaRoutes.KeyCheck, CheckKeyAsync);
         api.MapPost(QuotaRoutes.KeyContext, KeyContextAsync);
         api.MapPost(QuotaRoutes.RenewTemplate, RenewAsync);
+        api.MapPost(QuotaRoutes.ExtendTemplate, ExtendAsync);
         return app;
     }
 
@@ -201,6 +202,55 @@ public static class AuthorizeApi
             return StoreUnavailable();
         }
     }
+
+    private static async Task<IResult> ExtendAsync(string reservationId, HttpContext context, QuotaDecider decider)
+    {
+        if (!Identifiers.IsReservationId(reservationId))
+        {
+            return OpenAiErrors.InvalidParameter("reservation_id", "reservation_id must be 1 to 128 letters, digits, '.', '_', ':' or '-'.");
+        }
+
+        ExtendRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.ExtendRequest, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiErrors.InvalidJson(ex);
+        }
+        catch (InvalidOperationException)
+        {
+            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+        }
+
+        if (request is null || !IsKeyHash(request.KeyHash))
+        {
+            return InvalidKeyHash();
+        }
+
+        if (request.Tokens is < 1 or > KeyLimits.MaxValue)
+        {
+            return OpenAiErrors.InvalidParameter("tokens", $"tokens must be 1 to {KeyLimits.MaxValue}.");
+        }
+
+        try
+        {
+            return await decider.ExtendAsync(reservationId, request.KeyHash, request.Tokens, context.RequestAborted) switch
+            {
+                ExtendOutcome.Extended => TypedResults.NoContent(),
+                ExtendOutcome.Refused => new OpenAiErrorResult(StatusCodes.Status429TooManyRequests, ExtensionRefused),
+                _ => NotFound(reservationId),
+            };
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    private static readonly OpenAiError ExtensionRefused =
+        new("A token limit of the key or its tenant has no room for more of this completion.", OpenAiErrorTypes.RateLimit, null, OpenAiErrorCodes.RateLimitExceeded);
 
     private static bool IsKeyHash(string? hash) => hash is { Length: 64 } && hash.All(char.IsAsciiHexDigitLower);
 

@@ -208,6 +208,22 @@ public sealed class QuotaDecider(
         return store.RenewAsync(reservationId, time.GetUtcNow(), options.CurrentValue.ReservationTtl, cancellationToken);
     }
 
+    /// <summary>
+    /// Adds tokens to an open reservation of the key whose digest is <paramref name="keyHash"/>, if its
+    /// token limits and its tenant's have room. A key unknown (or deleted) is <see cref="ExtendOutcome.Gone"/>.
+    /// </summary>
+    public async ValueTask<ExtendOutcome> ExtendAsync(string reservationId, string keyHash, long tokens, CancellationToken cancellationToken)
+    {
+        if (await FindKeyAsync(keyHash, cancellationToken) is not { } key)
+        {
+            return ExtendOutcome.Gone;
+        }
+
+        var store = failover.LocalIfUsed is { } local && local.Holds(reservationId) ? local : quota;
+        var command = new ExtendCommand(reservationId, key.Tenant, key.Id, tokens, key.Limits, tenants.LimitsOf(key.Tenant), time.GetUtcNow());
+        return await store.ExtendAsync(command, cancellationToken);
+    }
+
     public ValueTask<QuotaReadings> UsageAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         quota.ReadUsageAsync(new UsageQuery(key.Tenant, key.Id, key.Limits, tenants.LimitsOf(key.Tenant), time.GetUtcNow()), cancellationToken);
 

@@ -31,4 +31,13 @@ public static class QuotaRoutes
     /// caller signs is the path auth-quota verifies.
     /// </summary>
     public static string Renew(string reservationId) => $"/internal/v1/reservations/{reservationId}/renew";
+
+    /// <summary>
+    /// Route template of a reservation's extension (POST an <see cref="ExtendRequest"/>): a stream
+    /// without a completion limit asks for more tokens as it runs past its reservation.
+    /// </summary>
+    public const string ExtendTemplate = "/internal/v1/reservations/{reservationId}/extend";
+
+    /// <summary>The extension path of one reservation (sign exactly this path; see <see cref="Renew"/>).</summary>
+    public static string Extend(string reservationId) => $"/internal/v1/reservations/{reservationId}/extend";
 }

@@ -163,6 +163,49 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
         }
     }
 
+    public ValueTask<ExtendOutcome> ExtendAsync(ExtendCommand command, CancellationToken cancellationToken)
+    {
+        if (!_reservations.TryGetValue(command.ReservationId, out var reservation)
+            || reservation.Tenant != command.Tenant || reservation.KeyId != command.KeyId)
+        {
+            return ValueTask.FromResult(ExtendOutcome.Gone);
+        }
+
+        var now = QuotaMath.UnixMs(command.Now);
+        var tenant = Tenant(reservation.Tenant);
+        lock (tenant)
+        {
+            if (reservation.State != ReservationState.Reserved || reservation.ExpiresMs <= now)
+            {
+                return ValueTask.FromResult(ExtendOutcome.Gone);
+            }
+
+            var scopes = new[] { (KeyScope(reservation.KeyId), command.KeyLimits), (TenantScope, command.TenantLimits) };
+            foreach (var (name, limits) in scopes)
+            {
+                var minute = ReadBucket(tenant, name + ":tpm", limits.TokensPerMinute, command.Tokens, now);
+                var used = tenant.Days.GetValueOrDefault(DayKey(name, reservation.Day));
+                if (!minute.Fits || (limits.TokensPerDay is { } perDay && used + command.Tokens > perDay))
+                {
+                    return ValueTask.FromResult(ExtendOutcome.Refused);
+                }
+            }
+
+            foreach (var (name, limits) in scopes)
+            {
+                ChargeBucket(tenant, name + ":tpm", limits.TokensPerMinute, command.Tokens, now);
+                var dayKey = DayKey(name, reservation.Day);
+                if (tenant.Days.TryGetValue(dayKey, out var used))
+                {
+                    tenant.Days[dayKey] = used + command.Tokens;
+                }
+            }
+
+            reservation.Tokens += command.Tokens;
+            return ValueTask.FromResult(ExtendOutcome.Extended);
+        }
+    }
+
     public ValueTask<QuotaReadings> ReadUsageAsync(UsageQuery query, CancellationToken cancellationToken)
     {
         var tenant = Tenant(query.Tenant);
@@ -368,7 +411,7 @@ public sealed class InMemoryQuotaStore : IQuotaStore, IDisposable
 
         public string KeyId { get; } = keyId;
 
-        public long Tokens { get; } = tokens;
+        public long Tokens { get; set; } = tokens;
 
         public long Day { get; } = day;
 

@@ -149,6 +149,29 @@ public sealed class RedisQuotaStore(RedisConnection redis, string keyPrefix) : I
         });
     }
 
+    public async ValueTask<ExtendOutcome> ExtendAsync(ExtendCommand command, CancellationToken cancellationToken)
+    {
+        var now = QuotaMath.UnixMs(command.Now);
+        return await redis.ExecuteAsync("extend", async db =>
+        {
+            // The reservation's day (its counters) is in its pointer; the key and tenant must be the caller's.
+            if (!TryParsePointer(await db.StringGetAsync(_keys.Pointer(command.ReservationId)), out var tenant, out var keyId, out var day)
+                || tenant != command.Tenant || keyId != command.KeyId)
+            {
+                return ExtendOutcome.Gone;
+            }
+
+            var keys = _keys.Limits(tenant, keyId, day, _keys.Record(tenant, command.ReservationId));
+            RedisValue[] args =
+            [
+                now, keyId, command.Tokens,
+                command.KeyLimits.TokensPerMinute ?? -1, command.KeyLimits.TokensPerDay ?? -1,
+                command.TenantLimits.TokensPerMinute ?? -1, command.TenantLimits.TokensPerDay ?? -1,
+            ];
+            return (ExtendOutcome)(int)(await QuotaScripts.Extend.EvaluateAsync(db, keys, args));
+        });
+    }
+
     public async ValueTask<QuotaReadings> ReadUsageAsync(UsageQuery query, CancellationToken cancellationToken)
     {
         var now = QuotaMath.UnixMs(query.Now);

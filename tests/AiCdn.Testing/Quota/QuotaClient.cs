@@ -32,6 +32,10 @@ public sealed class QuotaClient(HttpClient http, TimeProvider time) : IDisposabl
 
     public Task<HttpResponseMessage> RenewAsync(string reservationId) => SendSignedAsync(QuotaRoutes.Renew(reservationId), null);
 
+    /// <summary>Asks for <paramref name="tokens"/> more on a stream's reservation, charged to <paramref name="apiKey"/>.</summary>
+    public Task<HttpResponseMessage> ExtendAsync(string reservationId, string apiKey, long tokens) =>
+        SendSignedAsync(QuotaRoutes.Extend(reservationId), JsonContent.Create(new ExtendRequest(ApiKeyHash.Compute(apiKey), tokens), CommonJsonContext.Default.ExtendRequest));
+
     public async Task<HttpResponseMessage> SendSignedAsync(string path, HttpContent? content)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
