@@ -587,6 +587,36 @@ public sealed class DirectDecisionTests(RedisFixture redis) : IClassFixture<Redi
     private static async Task<JsonElement> ErrorOf(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
 
+    [Fact]
+    public async Task CoreDecidingDirectly_StreamExtension_DecidedInRedisAgainstTheDailyLimit()
+    {
+        await using var cluster = await QuotaCluster.StartAsync(redis.Server, new Dictionary<string, string?>
+        {
+            ["AuthQuota:ApiKeys"] = Key,
+            ["AuthQuota:DefaultLimits:TokensPerDay"] = "1000",
+        });
+        await using var core = new CoreDecider(cluster.Replicas[0].Address, redis.Server.ConnectionString, cluster.Time);
+        var primed = await core.PrimeAsync(Key);
+        var stream = await core.AuthorizeAsync(Key, tokens: 400, stream: true);
+        Assert.True(stream.Allowed);
+
+        var hash = ApiKeyHash.Compute(Key);
+        var before = await TokensTodayAsync();
+        var extended = await core.Client.ExtendAsync(stream.ReservationId, hash, 500, CancellationToken.None);
+
+        // The priming calls (10 each) + 400 + 500: one token more than is left would pass 1,000.
+        var refused = await core.Client.ExtendAsync(stream.ReservationId, hash, 1000 - before - 500 + 1, CancellationToken.None);
+
+        Assert.Equal(Accounting.ExtensionResult.Extended, extended);
+        Assert.Equal(Accounting.ExtensionResult.Refused, refused);
+        Assert.Equal(0, core.AuthQuotaCalls.GetValueOrDefault(QuotaRoutes.Extend(stream.ReservationId)));
+        Assert.Equal(before + 500, await TokensTodayAsync());
+        Assert.True(primed.Allowed);
+
+        async Task<long> TokensTodayAsync() =>
+            (await cluster[0].UsageAsync(KeyId(Key))).GetProperty("key").GetProperty("tokens_today").GetProperty("used").GetInt64();
+    }
+
     private static Dictionary<string, string?> Limits(long rpm) => new()
     {
         ["AuthQuota:ApiKeys"] = Key,

@@ -34,6 +34,9 @@ public sealed class RelayAccounting
     /// <summary>The prompt's tokens as the core counted them (what a stream without the origin's usage is charged for its prompt).</summary>
     public int CountedPromptTokens { get; init; }
 
+    /// <summary>Set when the request named no completion limit: the stream asks for more tokens as it runs past its reservation.</summary>
+    public TokenBudget? Budget { get; set; }
+
     /// <summary>
     /// What the stream would be charged if it ended now: the origin's usage once reported, else the
     /// prompt as counted and the completion tokens relayed (as <see cref="SettlementPolicy"/> decides

@@ -45,6 +45,7 @@ public static class SettlementPolicy
         SettlementOutcomes.ClientDisconnected => "client_disconnected",
         SettlementOutcomes.OriginError or SettlementOutcomes.OriginUnreachable => "origin_error",
         SettlementOutcomes.OriginRejected => "origin_rejected",
+        SseEventReader.QuotaExhausted => "quota_exhausted",
         _ => "upstream_failed",
     };
 }

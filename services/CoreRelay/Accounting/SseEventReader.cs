@@ -31,6 +31,12 @@ public sealed class SseEventReader : IAsyncDisposable
     private CancellationTokenSource? _linked;
     private CancellationToken _linkedFor;
 
+    /// <summary>The code of the error event that ends a stream whose key's token limits had no room for more of it.</summary>
+    public const string QuotaExhausted = "quota_exhausted";
+
+    /// <summary>Content tokens of the next event, held because the budget does not cover them (0: none held).</summary>
+    private int _budgetShortfall;
+
     private byte[]? _pending;
     private int _pendingCount;
     private SseFramer _framer;
@@ -62,6 +68,21 @@ public sealed class SseEventReader : IAsyncDisposable
         if (Ended)
         {
             return false;
+        }
+
+        if (_budgetShortfall > 0)
+        {
+            // The next event holds content the reservation does not cover: ask for more before it goes out.
+            var more = _budgetShortfall;
+            _budgetShortfall = 0;
+            if (!await _accounting.Budget!.ExtendAsync(_accounting.RelayedCompletionTokens, more, cancellationToken))
+            {
+                Fail(QuotaExhausted, "The key's token limit has no room for more of this completion; the stream was ended.", OpenAiErrorTypes.RateLimit);
+                return false;
+            }
+
+            FrameEvents();
+            return true;
         }
 
         var token = ReadToken(cancellationToken);
@@ -175,7 +196,15 @@ public sealed class SseEventReader : IAsyncDisposable
             }
 
             var eventBytes = remaining[..length];
-            if (Account(eventBytes))
+            var info = _accounting.DoneSeen ? default : _inspector.Inspect(eventBytes);
+            if (info.HasContent && _accounting.Budget is { } budget && !budget.Covers(_accounting.RelayedCompletionTokens, info.ContentTokens))
+            {
+                // Held (with all after it) until the budget grows: see ReadAsync.
+                _budgetShortfall = Math.Max(1, info.ContentTokens);
+                break;
+            }
+
+            if (_accounting.DoneSeen || Account(info))
             {
                 _sink.OnEvent(eventBytes, isEvent: true);
             }
@@ -194,14 +223,10 @@ public sealed class SseEventReader : IAsyncDisposable
     }
 
     /// <summary>Accounts one event; false when it must not reach the client.</summary>
-    private bool Account(ReadOnlySpan<byte> eventBytes)
-    {
-        if (_accounting.DoneSeen)
-        {
-            return true;
-        }
+    private bool Account(ReadOnlySpan<byte> eventBytes) => _accounting.DoneSeen || Account(_inspector.Inspect(eventBytes));
 
-        var info = _inspector.Inspect(eventBytes);
+    private bool Account(SseEventInfo info)
+    {
         if (info.Usage is { } usage)
         {
             _accounting.OriginUsage = usage;
@@ -256,7 +281,7 @@ public sealed class SseEventReader : IAsyncDisposable
         ReturnIdleBuffer();
     }
 
-    private void Fail(string code, string message)
+    private void Fail(string code, string message, string type = OpenAiErrorTypes.Upstream)
     {
         Ended = true;
 
@@ -265,14 +290,14 @@ public sealed class SseEventReader : IAsyncDisposable
         ReturnIdleBuffer();
         if (!_accounting.DoneSeen)
         {
-            EmitError(code, message);
+            EmitError(code, message, type);
         }
     }
 
-    private void EmitError(string code, string message)
+    private void EmitError(string code, string message, string type = OpenAiErrorTypes.Upstream)
     {
         _accounting.RelayFailure = code;
-        _sink.OnEvent(ErrorEvent(code, message), isEvent: true);
+        _sink.OnEvent(ErrorEvent(code, message, type), isEvent: true);
     }
 
     /// <summary>

@@ -131,6 +131,17 @@ public sealed class AuthorizationMiddleware(
             // The hop's server span (the dashboard's top span for this hop), not YARP's forwarder span.
             Activity = context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current,
         };
+        if (summary.Stream && TokenEstimate.CompletionUnbounded(summary, promptTokens, request.Path))
+        {
+            // The origin may stream up to the model's maximum: the stream asks for more as it goes.
+            var (reservationId, keyHash) = (decision.ReservationId, inspected.KeyHash);
+            relay.Accounting.Budget = new TokenBudget(
+                estimate - promptTokens,
+                (int)Math.Min(int.MaxValue, (long)summary.Choices * settings.DefaultCompletionTokenEstimate),
+                (tokens, cancellationToken) => quota.ExtendAsync(reservationId, keyHash, tokens, cancellationToken),
+                metrics);
+        }
+
         context.Features.Set(relay);
         leases.Track(decision.ReservationId);
 

@@ -43,8 +43,7 @@ public static class TokenEstimate
     /// </summary>
     public static int For(ChatRequestSummary summary, int promptTokens, PathString path, int defaultCompletion)
     {
-        var asksForCompletion = promptTokens > 0 || summary.MaxTokens is not null;
-        if (path.StartsWithSegments(ApiRoutes.Embeddings) || !asksForCompletion)
+        if (!GeneratesCompletion(summary, promptTokens, path))
         {
             return promptTokens;
         }
@@ -52,4 +51,14 @@ public static class TokenEstimate
         var perChoice = (long)Math.Max(0, summary.MaxTokens ?? defaultCompletion);
         return (int)Math.Min(int.MaxValue, promptTokens + (perChoice * summary.Choices));
     }
+
+    /// <summary>
+    /// The request asks for a completion without naming its limit: its reservation holds
+    /// <c>defaultCompletion</c> per choice, while the origin may generate up to the model's maximum.
+    /// </summary>
+    public static bool CompletionUnbounded(ChatRequestSummary summary, int promptTokens, PathString path) =>
+        summary.MaxTokens is null && GeneratesCompletion(summary, promptTokens, path);
+
+    private static bool GeneratesCompletion(ChatRequestSummary summary, int promptTokens, PathString path) =>
+        !path.StartsWithSegments(ApiRoutes.Embeddings) && (promptTokens > 0 || summary.MaxTokens is not null);
 }

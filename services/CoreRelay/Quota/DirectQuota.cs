@@ -114,6 +114,29 @@ public sealed class DirectQuota(KeyContextCache contexts, QuotaStoreVerifier sto
         }
     }
 
+    /// <summary>
+    /// Extends in Redis with the key's context; null when this core cannot (no context or verified
+    /// store, Redis not answering) or Redis does not hold the reservation (ask auth-quota).
+    /// </summary>
+    public async ValueTask<ExtendOutcome?> ExtendAsync(string reservationId, string keyHash, long tokens, CancellationToken cancellationToken)
+    {
+        if (Contexts.Peek(keyHash) is not { } context || stores.Verified is not { } store || !store.Matches(context))
+        {
+            return null;
+        }
+
+        try
+        {
+            var outcome = await store.Quota.ExtendAsync(
+                new ExtendCommand(reservationId, context.Tenant, context.KeyId, tokens, context.Limits, context.TenantLimits, time.GetUtcNow()), cancellationToken);
+            return outcome == ExtendOutcome.Gone ? null : outcome;
+        }
+        catch (QuotaStoreUnavailableException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Renews in Redis; null when this core cannot or Redis does not hold the reservation.</summary>
     public async ValueTask<bool?> RenewAsync(string reservationId, CancellationToken cancellationToken)
     {

@@ -246,6 +246,45 @@ public sealed partial class QuotaDecisions(HttpClient http, ClusterSignature sig
         return Accounting.RenewResult.Failed;
     }
 
+    /// <summary>
+    /// Adds <paramref name="tokens"/> to a stream's reservation if the key's and its tenant's token
+    /// limits have room: in Redis when this core holds the key's context, else asked of auth-quota.
+    /// </summary>
+    public async Task<Accounting.ExtensionResult> ExtendAsync(string reservationId, string keyHash, long tokens, CancellationToken cancellationToken)
+    {
+        if (direct is not null && await direct.ExtendAsync(reservationId, keyHash, tokens, cancellationToken) is { } decided)
+        {
+            return decided == AiCdn.Quota.ExtendOutcome.Extended ? Accounting.ExtensionResult.Extended : Accounting.ExtensionResult.Refused;
+        }
+
+        try
+        {
+            using var message = Signed(HttpMethod.Post, QuotaRoutes.Extend(reservationId));
+            message.Content = JsonContent.Create(new ExtendRequest(keyHash, tokens), CommonJsonContext.Default.ExtendRequest);
+            using var response = await http.SendAsync(message, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return Accounting.ExtensionResult.Extended;
+            }
+
+            if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+            {
+                return Accounting.ExtensionResult.Refused;
+            }
+
+            if (response.StatusCode != System.Net.HttpStatusCode.NotFound)
+            {
+                LogUnexpectedStatus(logger, (int)response.StatusCode);
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(logger, ex);
+        }
+
+        return Accounting.ExtensionResult.Unknown;
+    }
+
     private KeyContext? TryReadContext(System.Text.Json.JsonElement json)
     {
         try

@@ -25,6 +25,7 @@ public sealed class CoreRelayMetrics : AiCdn.Quota.Storage.IQuotaStoreObserver
     private readonly Histogram<double> _overhead;
     private readonly Counter<long> _quotaDecisions;
     private readonly Counter<long> _quotaRejections;
+    private readonly Counter<long> _quotaExtensions;
     private readonly Counter<long> _quotaSettlements;
     private readonly Counter<long> _quotaStoreErrors;
     private readonly Histogram<double> _quotaStoreDuration;
@@ -53,6 +54,7 @@ public sealed class CoreRelayMetrics : AiCdn.Quota.Storage.IQuotaStoreObserver
         // (see DirectQuota): summed over services they count every decision, wherever it was made.
         _quotaDecisions = meter.CreateCounter<long>("aicdn.quota.decisions", "{decision}", "Authorisation decisions, by result.");
         _quotaRejections = meter.CreateCounter<long>("aicdn.ratelimit.rejections", "{request}", "Requests refused because a limit had no room, by the limit that refused them.");
+        _quotaExtensions = meter.CreateCounter<long>("aicdn.quota.extensions", "{extension}", "Streams without a completion limit asking for more tokens past their reservation, by result (extended, refused, unknown).");
         _quotaSettlements = meter.CreateCounter<long>("aicdn.quota.settlements", "{settlement}", "Settlements of reservations, by result.");
         _quotaStoreErrors = meter.CreateCounter<long>("aicdn.quota.store.errors", "{error}", "Calls to the quota store that failed (store unreachable, timed out or refused).");
         _quotaStoreDuration = meter.CreateHistogram(
@@ -127,6 +129,14 @@ public sealed class CoreRelayMetrics : AiCdn.Quota.Storage.IQuotaStoreObserver
         {
             { "limit", AiCdn.Quota.LimitNames.Tag(kind) }, { "scope", AiCdn.Quota.LimitNames.Tag(scope) }, { "tenant", _tenants.Label(tenant) },
         });
+
+    public void QuotaExtension(Accounting.ExtensionResult result) =>
+        _quotaExtensions.Add(1, new KeyValuePair<string, object?>("result", result switch
+        {
+            Accounting.ExtensionResult.Extended => "extended",
+            Accounting.ExtensionResult.Refused => "refused",
+            _ => "unknown",
+        }));
 
     public void QuotaSettlement(string result) =>
         _quotaSettlements.Add(1, new TagList { { "result", result }, { "decided_by", Service } });
