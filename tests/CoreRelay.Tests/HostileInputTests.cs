@@ -244,6 +244,7 @@ public sealed class HostileInputTests
     [InlineData("n", 129)]
     [InlineData("best_of", 0)]
     [InlineData("best_of", -5)]
+    [InlineData("best_of", 129)]
     public async Task ChoicesOutOfRange_Is400BeforeAnythingIsReserved(string field, int value)
     {
         await using var origin = await AuthorizationEchoOrigin.StartAsync();

@@ -128,7 +128,8 @@ public static class ChatRequestInspector
                 ?? Below("max_output_tokens", maxOutputTokens, 1)
                 ?? Below("n", n, 1)
                 ?? Above("n", n, MaxChoices)
-                ?? Below("best_of", bestOf, 1);
+                ?? Below("best_of", bestOf, 1)
+                ?? Above("best_of", bestOf, MaxChoices);
 
             // The origin generates max(n, best_of) completions (best_of on the legacy completions API
             // is generated in full and only the best n returned), each up to the completion limit.
