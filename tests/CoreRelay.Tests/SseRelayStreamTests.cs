@@ -1,6 +1,7 @@
 using System.Text;
 using AiCdn.CoreRelay.Accounting;
 using AiCdn.Tokens;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AiCdn.CoreRelay.Tests;
@@ -37,6 +38,51 @@ public sealed class SseRelayStreamTests
             Assert.True(accounting.DoneSeen);
             Assert.Null(accounting.RelayFailure);
         }
+    }
+
+    [Fact]
+    public async Task Read_ToolCallArguments_CountAsCompletionTokens()
+    {
+        const string Call = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}";
+        const string Arguments = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}";
+        const string Legacy = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"function_call\":{\"arguments\":\" more words here\"}},\"finish_reason\":null}]}";
+        var source = Encoding.UTF8.GetBytes(Stream("\n", Role, Call, Arguments, Legacy, Finish, Done));
+        var accounting = new RelayAccounting();
+
+        var relayed = await ReadAllAsync(new SseRelayStream(new MemoryStream(source), accounting, s_inspector, dropUsageOnlyChunk: false, TimeSpan.FromMinutes(1), TimeProvider.System));
+
+        // Without the origin's usage a cut stream is charged what was relayed: the arguments too.
+        Assert.Equal(source, relayed);
+        Assert.Equal(TokenCounter.Default.Count("{\"city\": \"Paris\"}") + TokenCounter.Default.Count(" more words here"), accounting.RelayedCompletionTokens);
+        Assert.True(accounting.RelayedCompletionTokens >= 8);
+    }
+
+    [Fact]
+    public async Task Read_BudgetRefused_EndsWithQuotaExhaustedBeforeTheFirstUncoveredToken()
+    {
+        var source = Encoding.UTF8.GetBytes(Stream("\n", Role, Hello, World, Hello, World, Finish, Done));
+        var asked = new List<long>();
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new AiCdn.CoreRelay.Telemetry.CoreRelayMetrics(
+            services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), Microsoft.Extensions.Options.Options.Create(new CoreRelayOptions()));
+        var accounting = new RelayAccounting
+        {
+            // Room for one token, one more granted, then refused.
+            Budget = new TokenBudget(1, 1, (tokens, _) =>
+            {
+                asked.Add(tokens);
+                return Task.FromResult(asked.Count == 1 ? ExtensionResult.Extended : ExtensionResult.Refused);
+            }, metrics),
+        };
+
+        var relayed = Encoding.UTF8.GetString(await ReadAllAsync(new SseRelayStream(new MemoryStream(source), accounting, s_inspector, dropUsageOnlyChunk: false, TimeSpan.FromMinutes(1), TimeProvider.System)));
+
+        Assert.Equal([1L, 1L], asked);
+        Assert.Equal(2, accounting.RelayedCompletionTokens);
+        Assert.Equal(SseEventReader.QuotaExhausted, accounting.RelayFailure);
+        Assert.StartsWith(Stream("\n", Role, Hello, World), relayed, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"quota_exhausted\"", relayed, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", relayed, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -171,10 +171,16 @@ public sealed class SseEventInspector(TokenCounter tokens)
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         var isText = reader.ValueTextEquals("content"u8) || reader.ValueTextEquals("refusal"u8) || reader.ValueTextEquals("reasoning_content"u8);
+                        var isCall = !isText && (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8));
                         reader.Read();
                         if (isText && reader.TokenType == JsonTokenType.String)
                         {
                             contentTokens += CountString(ref reader);
+                            hasContent = true;
+                        }
+                        else if (isCall && CountArguments(ref reader) is var arguments and >= 0)
+                        {
+                            contentTokens += arguments;
                             hasContent = true;
                         }
                         else
@@ -206,6 +212,40 @@ public sealed class SseEventInspector(TokenCounter tokens)
         }
 
         return empty;
+    }
+
+    /// <summary>
+    /// The tokens of every <c>arguments</c> string in a delta's <c>tool_calls</c> (or legacy
+    /// <c>function_call</c>) value, which the reader is on: a tool call's arguments are completion
+    /// tokens the origin generates and charges like content. -1 when the value holds none. Leaves
+    /// the reader on the value's last token.
+    /// </summary>
+    private int CountArguments(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return -1;
+        }
+
+        var depth = reader.CurrentDepth;
+        var count = -1;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("arguments"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    count = Math.Max(count, 0) + CountString(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+
+        return count;
     }
 
     private int CountString(ref Utf8JsonReader reader)
