@@ -15,6 +15,15 @@ public sealed class EdgeLimitsOptions
     /// <summary>Bucket size of the per-IP limit; defaults to two seconds' worth.</summary>
     public int PerIpBurst { get; set; }
 
+    /// <summary>
+    /// New connections per second from one client IP (IPv6: one /64), counted as Kestrel accepts
+    /// them, before TLS or HTTP: over it the connection is closed at once, unanswered. Unset, it is
+    /// <see cref="PerIpRequestsPerSecond"/> (a connection carries at least one request), so only
+    /// clients whose connections carry no requests (TLS handshake or reconnect floods) meet it first.
+    /// Connections from <see cref="EdgeOptions.TrustedProxies"/> are not counted. 0 turns it off.
+    /// </summary>
+    public int? PerIpConnectionsPerSecond { get; set; }
+
     /// <summary>Requests (streams, WebSockets) one client IP may have open at once.</summary>
     public int PerIpConcurrentRequests { get; set; } = 256;
 
@@ -41,4 +50,9 @@ public sealed class EdgeLimitsOptions
     public int EffectiveGlobalBurst => GlobalBurst > 0 ? GlobalBurst : GlobalRequestsPerSecond;
 
     public int EffectivePerIpBurst => PerIpBurst > 0 ? PerIpBurst : PerIpRequestsPerSecond * 2;
+
+    public int EffectivePerIpConnectionsPerSecond => PerIpConnectionsPerSecond ?? PerIpRequestsPerSecond;
+
+    /// <summary>Two seconds' worth, as the request rate's burst.</summary>
+    public int EffectivePerIpConnectionBurst => (int)Math.Min(int.MaxValue, EffectivePerIpConnectionsPerSecond * 2L);
 }

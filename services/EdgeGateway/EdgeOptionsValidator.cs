@@ -100,6 +100,7 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         NotNegative(errors, limits.PerIpRequestsPerSecond, "Edge:Limits:PerIpRequestsPerSecond");
         NotNegative(errors, limits.PerIpBurst, "Edge:Limits:PerIpBurst");
         NotNegative(errors, limits.PerIpConcurrentRequests, "Edge:Limits:PerIpConcurrentRequests");
+        NotNegative(errors, limits.PerIpConnectionsPerSecond ?? 0, "Edge:Limits:PerIpConnectionsPerSecond");
         if (limits.MaxConnections < 1)
         {
             errors.Add($"Edge:Limits:MaxConnections (MAX_CONNECTIONS) ({limits.MaxConnections}) must be at least 1.");
@@ -146,6 +147,11 @@ public sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         if (options.WebSocket.MaxSmallFramesPerSecond > 0 && options.WebSocket.SmallFrameBurst < 1)
         {
             errors.Add("Edge:WebSocket:SmallFrameBurst must be at least 1.");
+        }
+
+        if (options.WebSocket.FloodPenalty < TimeSpan.Zero)
+        {
+            errors.Add($"Edge:WebSocket:FloodPenalty ({options.WebSocket.FloodPenalty}) must not be negative.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -20,4 +20,15 @@ public sealed class EdgeWebSocketOptions
 
     /// <summary>Small frames a socket may send at once above <see cref="MaxSmallFramesPerSecond"/>.</summary>
     public int SmallFrameBurst { get; set; } = 10_000;
+
+    /// <summary>
+    /// After a chat socket is closed for a frame flood, how long its client (IP, IPv6 /64) may not
+    /// open another: 429 <c>rate_limit_exceeded</c> with <c>Retry-After</c> until then. Without it a
+    /// client reopened flooding sockets as fast as the per-client rate allowed and kept an edge core
+    /// busy (docs/perf/websocket-floods.md). Ordinary clients never meet it. 0 turns it off.
+    /// </summary>
+    public TimeSpan FloodPenalty { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most clients held by <see cref="FloodPenalty"/> at once; past it new offenders are not held.</summary>
+    public const int FloodPenaltyCapacity = 65_536;
 }

@@ -242,6 +242,125 @@ public sealed class ProtectionTests
         }
     }
 
+    [Fact]
+    public async Task ChatSocket_ClosedForAFrameFlood_ItsClientIsRefusedANewOneUntilThePenaltyEnds()
+    {
+        var time = EdgeChains.Clock();
+        await using var chain = await EdgeChains.StartAsync(new()
+        {
+            ["Edge:WebSocket:MaxSmallFramesPerSecond"] = "10",
+            ["Edge:WebSocket:SmallFrameBurst"] = "50",
+            ["Edge:WebSocket:FloodPenalty"] = "00:01:00",
+        }, time);
+        using var rejections = chain.Edge.Rejections();
+        using (var flooder = new TcpClient())
+        {
+            await flooder.ConnectAsync(chain.Edge.Address.Host, chain.Edge.Address.Port);
+            var stream = flooder.GetStream();
+            await HandshakeAsync(stream, chain.Edge.Address);
+            await stream.WriteAsync(Enumerable.Range(0, 60).SelectMany(_ => ClientFrame(0x89, [])).ToArray(), Timeouts.Token());
+            using var timeout = new CancellationTokenSource(Timeouts.Long);
+            while (await ReadServerFrameAsync(stream, timeout.Token) is var (opcode, _) && opcode != 0x08)
+            {
+            }
+        }
+
+        // Its next socket is refused before the upgrade, with the time left.
+        var refused = await UpgradeHeadAsync(chain.Edge.Address);
+        Assert.StartsWith("HTTP/1.1 429", refused, StringComparison.Ordinal);
+        Assert.Contains("Retry-After: 60", refused, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, rejections.Count("websocket_flood_penalty"));
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.StartsWith("HTTP/1.1 429", await UpgradeHeadAsync(chain.Edge.Address), StringComparison.Ordinal);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.StartsWith("HTTP/1.1 101", await UpgradeHeadAsync(chain.Edge.Address), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientConnectionRate_BurstSpent_ConnectionClosedUnansweredThenAdmitsAfterWindow()
+    {
+        var time = EdgeChains.Clock();
+        await using var chain = await EdgeChains.StartAsync(new() { ["Edge:Limits:PerIpConnectionsPerSecond"] = "1" }, time);
+        using var rejections = chain.Edge.Rejections();
+
+        // A burst of two seconds' worth: two connections, then the third is closed before a byte is read.
+        Assert.StartsWith("HTTP/1.1 200", await ModelsOverNewConnectionAsync(chain.Edge.Address), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200", await ModelsOverNewConnectionAsync(chain.Edge.Address), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await ModelsOverNewConnectionAsync(chain.Edge.Address));
+        Assert.Equal(1, rejections.Count("ip_connection_rate"));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.StartsWith("HTTP/1.1 200", await ModelsOverNewConnectionAsync(chain.Edge.Address), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientConnectionRate_TrustedProxyIsNotCounted()
+    {
+        var time = EdgeChains.Clock();
+        await using var chain = await EdgeChains.StartAsync(new()
+        {
+            ["Edge:Limits:PerIpConnectionsPerSecond"] = "1",
+            ["Edge:TrustedProxies"] = "127.0.0.0/8, ::1",
+        }, time);
+        using var rejections = chain.Edge.Rejections();
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.StartsWith("HTTP/1.1 200", await ModelsOverNewConnectionAsync(chain.Edge.Address), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, rejections.Count("ip_connection_rate"));
+    }
+
+    /// <summary>GET /v1/models over a connection of its own; the response head, or "" when the edge closed it unanswered.</summary>
+    private static async Task<string> ModelsOverNewConnectionAsync(Uri edge)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(edge.Host, edge.Port);
+        var stream = tcp.GetStream();
+        var request = $"GET /v1/models HTTP/1.1\r\nHost: {edge.Authority}\r\nAuthorization: Bearer {Chain.ApiKey}\r\nConnection: close\r\n\r\n";
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Timeouts.Token());
+            return await ReadHeadAsync(stream);
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    /// <summary>A chat socket upgrade over a new connection; the response head.</summary>
+    private static async Task<string> UpgradeHeadAsync(Uri edge)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(edge.Host, edge.Port);
+        var stream = tcp.GetStream();
+        var request = $"GET /v1/ws/chat HTTP/1.1\r\nHost: {edge.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {Chain.ApiKey}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Timeouts.Token());
+        return await ReadHeadAsync(stream);
+    }
+
+    /// <summary>Bytes up to the blank line that ends a response head ("" when the stream ends first).</summary>
+    private static async Task<string> ReadHeadAsync(NetworkStream stream)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one, Timeouts.Token()) == 0)
+            {
+                return head.Count == 0 ? string.Empty : Encoding.ASCII.GetString([.. head]);
+            }
+
+            head.Add(one[0]);
+        }
+
+        return Encoding.ASCII.GetString([.. head]);
+    }
+
     private static async Task HandshakeAsync(NetworkStream stream, Uri edge)
     {
         var request = $"GET /v1/ws/chat HTTP/1.1\r\nHost: {edge.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

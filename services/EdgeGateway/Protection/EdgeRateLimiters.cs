@@ -26,9 +26,19 @@ public sealed class EdgeRateLimiters : IDisposable
             ClientRate = new ClientIpRateLimiter(limits.EffectivePerIpBurst, limits.PerIpRequestsPerSecond, time);
         }
 
+        if (limits.EffectivePerIpConnectionsPerSecond > 0)
+        {
+            ClientConnections = new ClientIpRateLimiter(limits.EffectivePerIpConnectionBurst, limits.EffectivePerIpConnectionsPerSecond, time);
+        }
+
         if (limits.PerIpConcurrentRequests > 0)
         {
             ClientConcurrency = new ClientIpConcurrencyLimiter(limits.PerIpConcurrentRequests);
+        }
+
+        if (options.Value.WebSocket.FloodPenalty > TimeSpan.Zero)
+        {
+            WebSocketFlooders = new PenaltyBox(options.Value.WebSocket.FloodPenalty, EdgeWebSocketOptions.FloodPenaltyCapacity, time);
         }
 
         _sweep = time.CreateTimer(static state => ((EdgeRateLimiters)state!).Sweep(), this, IdleAfter, IdleAfter);
@@ -40,6 +50,12 @@ public sealed class EdgeRateLimiters : IDisposable
 
     public ClientIpConcurrencyLimiter? ClientConcurrency { get; }
 
+    /// <summary>Clients whose chat socket was closed for a frame flood, refused new ones for <see cref="EdgeWebSocketOptions.FloodPenalty"/>.</summary>
+    public PenaltyBox? WebSocketFlooders { get; }
+
+    /// <summary>New connections per client IP (<see cref="EdgeLimitsOptions.PerIpConnectionsPerSecond"/>), taken at accept.</summary>
+    public ClientIpRateLimiter? ClientConnections { get; }
+
     /// <summary>The wait a refused lease reports, or <paramref name="fallback"/>.</summary>
     public static TimeSpan RetryAfter(RateLimitLease lease, TimeSpan fallback) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : fallback;
@@ -47,6 +63,8 @@ public sealed class EdgeRateLimiters : IDisposable
     public void Sweep()
     {
         ClientRate?.RemoveIdle(IdleAfter);
+        ClientConnections?.RemoveIdle(IdleAfter);
+        WebSocketFlooders?.RemoveExpired();
         ClientConcurrency?.RemoveIdle();
     }
 
@@ -55,6 +73,7 @@ public sealed class EdgeRateLimiters : IDisposable
         _sweep.Dispose();
         Global?.Dispose();
         ClientRate?.Dispose();
+        ClientConnections?.Dispose();
         ClientConcurrency?.Dispose();
     }
 

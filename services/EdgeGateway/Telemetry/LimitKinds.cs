@@ -5,6 +5,7 @@ public static class LimitKinds
 {
     public const string Global = "global";
     public const string IpRate = "ip_rate";
+    public const string IpConnectionRate = "ip_connection_rate";
     public const string IpConcurrency = "ip_concurrency";
     public const string Connections = "connections";
     public const string UpgradedConnections = "upgraded_connections";
@@ -16,4 +17,5 @@ public static class LimitKinds
     public const string WebSocketConcurrency = "websocket_concurrency";
     public const string WebSocketMessageRate = "websocket_message_rate";
     public const string WebSocketFrameRate = "websocket_frame_rate";
+    public const string WebSocketFloodPenalty = "websocket_flood_penalty";
 }

@@ -375,6 +375,7 @@ public sealed partial class WebSocketChatSession(
     {
         metrics.Rejected(LimitKinds.WebSocketFrameRate);
         LogTooManyFrames(logger, options.WebSocket.MaxSmallFramesPerSecond);
+        limiters.WebSocketFlooders?.Hold(ClientAddresses.PartitionKey(upgrade.Connection.RemoteIpAddress));
         try
         {
             await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too many frames", _closing.Token);
