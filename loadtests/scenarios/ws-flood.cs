@@ -3,13 +3,15 @@
 // set beside that of ordinary uploads. Frames are built once and written in large batches, so the
 // client stays cheap; a reader drains whatever the edge sends (pongs, error messages).
 //
-//   dotnet run loadtests/scenarios/ws-flood.cs -- MODE ws://127.0.0.1:16980/v1/ws/chat EDGE_PID [SECONDS]
+//   dotnet run loadtests/scenarios/ws-flood.cs -- MODE ws://127.0.0.1:16980/v1/ws/chat EDGE_PID [SECONDS] [SOCKETS]
 //
 // MODE: bulk (1 MiB text messages in 64 KiB frames: an ordinary large upload, the baseline),
 //       fragments (1-byte continuation frames, a message ended every 16,384 of them),
 //       empty-fragments (0-byte continuation frames, the message never ended),
 //       pings (empty pings), pings125 (125-byte pings), pongs (empty unsolicited pongs).
 // A socket the edge closes is opened again, and counted (an upgrade the edge refuses too).
+// SOCKETS (default 1) such loops run at once: a client reopening flooding sockets as fast as the
+// edge's per-client limits let it.
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
@@ -18,6 +20,7 @@ var mode = args[0];
 var uri = new Uri(args[1]);
 var edgePid = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
 var seconds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 10;
+var sockets = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1;
 
 byte[] mask = [0x37, 0xfa, 0x21, 0x3d];
 var batch = Batch(mode);
@@ -28,82 +31,87 @@ var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var edgeBefore = EdgeCpu(edgePid);
 var clock = Stopwatch.StartNew();
 var until = TimeSpan.FromSeconds(seconds);
-while (clock.Elapsed < until)
+async Task FloodAsync()
 {
-    using var tcp = new TcpClient { NoDelay = true };
-    await tcp.ConnectAsync(uri.Host, uri.Port);
-    var stream = tcp.GetStream();
-    bool upgraded;
-    try
+    while (clock.Elapsed < until)
     {
-        upgraded = await HandshakeAsync(stream, uri);
-    }
-    catch (IOException)
-    {
-        upgraded = false;
-    }
-
-    if (!upgraded)
-    {
-        // Refused (the per-client rate or connection limits): try again at once, as a flood would.
-        refused++;
-        continue;
-    }
-
-    connections++;
-    var left = until - clock.Elapsed;
-    if (left <= TimeSpan.Zero)
-    {
-        break;
-    }
-
-    using var done = new CancellationTokenSource(left);
-    var reader = Task.Run(async () =>
-    {
-        var buffer = new byte[64 * 1024];
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        bool upgraded;
         try
         {
-            int read;
-            while ((read = await stream.ReadAsync(buffer, done.Token)) > 0)
+            upgraded = await HandshakeAsync(stream, uri);
+        }
+        catch (IOException)
+        {
+            upgraded = false;
+        }
+
+        if (!upgraded)
+        {
+            // Refused (the per-client rate or connection limits): try again at once, as a flood would.
+            Interlocked.Increment(ref refused);
+            continue;
+        }
+
+        Interlocked.Increment(ref connections);
+        var left = until - clock.Elapsed;
+        if (left <= TimeSpan.Zero)
+        {
+            break;
+        }
+
+        using var done = new CancellationTokenSource(left);
+        var reader = Task.Run(async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            try
             {
-                Interlocked.Add(ref receivedBytes, read);
+                int read;
+                while ((read = await stream.ReadAsync(buffer, done.Token)) > 0)
+                {
+                    Interlocked.Add(ref receivedBytes, read);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+            }
+        });
+
+        try
+        {
+            if (mode == "empty-fragments")
+            {
+                // The first frame of a text message, not final; only empty continuations follow.
+                await stream.WriteAsync(Frame(0x01, final: false, "{"u8.ToArray()), done.Token);
+            }
+
+            while (!done.IsCancellationRequested && !reader.IsCompleted)
+            {
+                await stream.WriteAsync(batch, done.Token);
+                Interlocked.Add(ref sentBytes, batch.Length);
+                Interlocked.Add(ref sentFrames, framesPerBatch);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
         {
-        }
-    });
-
-    try
-    {
-        if (mode == "empty-fragments")
-        {
-            // The first frame of a text message, not final; only empty continuations follow.
-            await stream.WriteAsync(Frame(0x01, final: false, "{"u8.ToArray()), done.Token);
+            // Time is up, or the edge closed the socket: open another while there is time.
         }
 
-        while (!done.IsCancellationRequested && !reader.IsCompleted)
-        {
-            await stream.WriteAsync(batch, done.Token);
-            sentBytes += batch.Length;
-            sentFrames += framesPerBatch;
-        }
+        await done.CancelAsync();
+        await reader;
     }
-    catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
-    {
-        // Time is up, or the edge closed the socket: open another while there is time.
-    }
-
-    await done.CancelAsync();
-    await reader;
 }
+
+await Task.WhenAll(Enumerable.Range(0, sockets).Select(_ => Task.Run(FloodAsync)));
 
 var elapsed = clock.Elapsed.TotalSeconds;
 var edgeAfter = EdgeCpu(edgePid);
 var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
 var edgeCpu = edgeAfter - edgeBefore;
 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-    $"mode={mode} seconds={elapsed:F1} connections={connections} refused_upgrades={refused} frames_sent={sentFrames} bytes_sent={sentBytes} bytes_received={receivedBytes} " +
+    $"mode={mode} sockets={sockets} seconds={elapsed:F1} connections={connections} refused_upgrades={refused} frames_sent={sentFrames} bytes_sent={sentBytes} bytes_received={receivedBytes} " +
     $"edge_cpu_before={edgeBefore:F2} edge_cpu_after={edgeAfter:F2} edge_cpu_s={edgeCpu:F2} client_cpu_s={clientCpu:F2} " +
     $"edge_cpu_ns_per_byte={(sentBytes == 0 ? 0 : edgeCpu * 1e9 / sentBytes):F1} edge_cpu_ns_per_frame={(sentFrames == 0 ? 0 : edgeCpu * 1e9 / sentFrames):F0} " +
     $"mb_per_s={sentBytes / elapsed / 1e6:F1}"));
