@@ -68,7 +68,10 @@ public sealed class Chain : IAsyncDisposable
     public HttpClient CreateEdgeClient() => Edge.CreateClient();
 
     /// <summary>Creates an API key through auth-quota's admin API from a <c>POST /admin/keys</c> body; returns the plain key.</summary>
-    public async Task<string> CreateKeyAsync(string json)
+    public async Task<string> CreateKeyAsync(string json) => (await CreateKeyWithIdAsync(json)).Key;
+
+    /// <summary>As <see cref="CreateKeyAsync"/>; returns the plain key and its id (for its usage).</summary>
+    public async Task<(string Key, string Id)> CreateKeyWithIdAsync(string json)
     {
         using var admin = AuthQuota.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
@@ -76,7 +79,19 @@ public sealed class Chain : IAsyncDisposable
         using var response = await admin.SendAsync(request);
         response.EnsureSuccessStatusCode();
         using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("key").GetString()!;
+        return (body.RootElement.GetProperty("key").GetString()!, body.RootElement.GetProperty("id").GetString()!);
+    }
+
+    /// <summary>The tokens a key has used today, from auth-quota's admin usage report.</summary>
+    public async Task<long> TokensTodayAsync(string keyId)
+    {
+        using var admin = AuthQuota.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/keys/{keyId}/usage");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        using var response = await admin.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("key").GetProperty("tokens_today").GetProperty("used").GetInt64();
     }
 
     /// <summary>Another core-relay on the chain's mock and auth-quota (a second replica, or one with other settings).</summary>

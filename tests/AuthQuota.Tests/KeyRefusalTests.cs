@@ -121,6 +121,24 @@ public sealed class KeyRefusalTests(RedisFixture redis) : IClassFixture<RedisFix
         Assert.Contains($"\"param\":\"{param}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("r1", """{"key_hash":"abc","tokens":10}""", "key_hash")]
+    [InlineData("r1", """{"key_hash":"0000000000000000000000000000000000000000000000000000000000000000","tokens":0}""", "tokens")]
+    [InlineData("r1", """{"key_hash":"0000000000000000000000000000000000000000000000000000000000000000","tokens":1000000000001}""", "tokens")]
+    [InlineData("r1", """{"key_hash":"0000""", null)]
+    [InlineData("r!1", """{"key_hash":"0000000000000000000000000000000000000000000000000000000000000000","tokens":10}""", "reservation_id")]
+    public async Task Extend_InvalidRequest_400(string reservationId, string body, string? param)
+    {
+        await using var cluster = await QuotaCluster.StartAsync(null);
+
+        using var response = await cluster[0].SendSignedAsync(QuotaRoutes.Extend(reservationId), new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"type\":\"invalid_request_error\"", text, StringComparison.Ordinal);
+        Assert.Contains(param is null ? "\"code\":\"invalid_json\"" : $"\"param\":\"{param}\"", text, StringComparison.Ordinal);
+    }
+
     private static void AssertRefused(AuthorizeDecision decision, int status, string code)
     {
         Assert.False(decision.Allowed);

@@ -44,7 +44,7 @@ public sealed class LostStreamTests
     public async Task LostStreamReport_SettlesTheReservationForTheReportedUsage_AndReleasesItsStream()
     {
         await using var chain = await Chain.StartAsync();
-        var (key, keyId) = await CreateKeyAsync(chain, """{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1}}""");
+        var (key, keyId) = await chain.CreateKeyWithIdAsync("""{"tenant":"default","models":["mock-gpt"],"limits":{"max_concurrent_streams":1}}""");
         using var client = chain.Core.CreateClient();
         var attempt = CoreAttempt.First().ToString();
 
@@ -64,13 +64,13 @@ public sealed class LostStreamTests
         using var report = await client.SendAsync(Report(key, new LostStreamReport(attempt, prompt, completion)));
         Assert.Equal(HttpStatusCode.Accepted, report.StatusCode);
 
-        await Wait.UntilAsync(async () => await TokensTodayAsync(chain, keyId) == prompt + completion, TimeSpan.FromSeconds(15), "the reservation settled for the reported usage");
+        await Wait.UntilAsync(async () => await chain.TokensTodayAsync(keyId) == prompt + completion, TimeSpan.FromSeconds(15), "the reservation settled for the reported usage");
 
         // Its stream lease was released with it: the key's one stream is free (this one reserves its estimate).
         using var admitted = await client.SendAsync(SlowStream(key, CoreAttempt.First().ToString()), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
         var settled = prompt + completion + prompt + 40;
-        Assert.Equal(settled, await TokensTodayAsync(chain, keyId));
+        Assert.Equal(settled, await chain.TokensTodayAsync(keyId));
 
         // The stream's own core settling it when it ends (here that core is alive) changes nothing:
         // a reservation is settled once, and the report came first.
@@ -82,7 +82,7 @@ public sealed class LostStreamTests
 
         Assert.Equal("[DONE]", last.Data);
         await Task.Delay(1000);
-        Assert.Equal(settled, await TokensTodayAsync(chain, keyId));
+        Assert.Equal(settled, await chain.TokensTodayAsync(keyId));
     }
 
     [Fact]
@@ -106,6 +106,7 @@ public sealed class LostStreamTests
     [InlineData("""{"reservation_id":"0123456789abcdef0123456789abcdef.1","prompt_tokens":-1,"completion_tokens":1}""")]
     [InlineData("""{"reservation_id":"0123456789abcdef0123456789abcdef.1","prompt_tokens":1""")]
     [InlineData("[]")]
+    [InlineData("""{"reservation_id":"\ud800","prompt_tokens":1,"completion_tokens":1}""")]
     public async Task LostStreamReport_Malformed_IsABadRequest(string body)
     {
         await using var chain = await Chain.StartAsync();
@@ -192,26 +193,5 @@ public sealed class LostStreamTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         new ClusterSignature(Chain.ClusterSecret, TimeProvider.System).Sign(request);
         return request;
-    }
-
-    private static async Task<(string Key, string Id)> CreateKeyAsync(Chain chain, string json)
-    {
-        using var admin = chain.AuthQuota.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
-        using var response = await admin.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (body.RootElement.GetProperty("key").GetString()!, body.RootElement.GetProperty("id").GetString()!);
-    }
-
-    private static async Task<long> TokensTodayAsync(Chain chain, string keyId)
-    {
-        using var admin = chain.AuthQuota.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/keys/{keyId}/usage");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
-        using var response = await admin.SendAsync(request);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("key").GetProperty("tokens_today").GetProperty("used").GetInt64();
     }
 }

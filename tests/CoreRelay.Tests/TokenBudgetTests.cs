@@ -25,25 +25,25 @@ public sealed class TokenBudgetTests
     public async Task StreamWithoutCompletionLimit_KeyWithRoom_GetsEveryToken_AndIsChargedExactly()
     {
         await using var chain = await StartAsync();
-        var (key, keyId) = await CreateKeyAsync(chain, """{"tenant":"default","models":["mock-gpt"],"limits":{"tokens_per_day":100000}}""");
+        var (key, keyId) = await chain.CreateKeyWithIdAsync("""{"tenant":"default","models":["mock-gpt"],"limits":{"tokens_per_day":100000}}""");
 
         var (prompt, content, last) = await StreamAsync(chain, key);
 
         Assert.Equal(Generated, content);
         Assert.Equal("[DONE]", last.Data);
-        await Wait.UntilAsync(async () => await TokensTodayAsync(chain, keyId) == prompt + Generated, TimeSpan.FromSeconds(15), "the stream settled for its prompt and every token");
+        await Wait.UntilAsync(async () => await chain.TokensTodayAsync(keyId) == prompt + Generated, TimeSpan.FromSeconds(15), "the stream settled for its prompt and every token");
     }
 
     [Fact]
     public async Task StreamWithoutCompletionLimit_DailyLimitReached_EndsWithQuotaExhausted_BeforeTheFirstTokenItCannotPayFor()
     {
         await using var chain = await StartAsync();
-        var (probeKey, _) = await CreateKeyAsync(chain, """{"tenant":"default","models":["mock-gpt"]}""");
+        var (probeKey, _) = await chain.CreateKeyWithIdAsync("""{"tenant":"default","models":["mock-gpt"]}""");
         var (prompt, _, _) = await StreamAsync(chain, probeKey, tokens: 1);
 
         // Room for the prompt and 250 completion tokens: the reservation (prompt + 100) grows by
         // 100 twice (prompt + 300 would not fit), so the client gets exactly 200 tokens.
-        var (key, keyId) = await CreateKeyAsync(chain, $$$"""{"tenant":"default","models":["mock-gpt"],"limits":{"tokens_per_day":{{{prompt + 250}}}}}""");
+        var (key, keyId) = await chain.CreateKeyWithIdAsync($$$"""{"tenant":"default","models":["mock-gpt"],"limits":{"tokens_per_day":{{{prompt + 250}}}}}""");
         var (_, content, last) = await StreamAsync(chain, key);
 
         Assert.Equal(2 * Block, content);
@@ -55,8 +55,8 @@ public sealed class TokenBudgetTests
         }
 
         // Charged what the client received, within the limit; the stream's lease and request are settled.
-        await Wait.UntilAsync(async () => await TokensTodayAsync(chain, keyId) == prompt + (2 * Block), TimeSpan.FromSeconds(15), "the cut stream settled for what it relayed");
-        Assert.True(await TokensTodayAsync(chain, keyId) <= prompt + 250);
+        await Wait.UntilAsync(async () => await chain.TokensTodayAsync(keyId) == prompt + (2 * Block), TimeSpan.FromSeconds(15), "the cut stream settled for what it relayed");
+        Assert.True(await chain.TokensTodayAsync(keyId) <= prompt + 250);
     }
 
     private static Task<Chain> StartAsync() => Chain.StartAsync(new ChainSettings
@@ -80,26 +80,5 @@ public sealed class TokenBudgetTests
         var prompt = int.Parse(response.Headers.GetValues(StreamId.PromptTokensHeader).Single(), CultureInfo.InvariantCulture);
         var events = await SseClient.ReadAllAsync(response);
         return (prompt, events.Count(e => ChatChunks.ContentOf(e.Data) is { Length: > 0 }), events[^1]);
-    }
-
-    private static async Task<(string Key, string Id)> CreateKeyAsync(Chain chain, string json)
-    {
-        using var admin = chain.AuthQuota.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/keys") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
-        using var response = await admin.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (body.RootElement.GetProperty("key").GetString()!, body.RootElement.GetProperty("id").GetString()!);
-    }
-
-    private static async Task<long> TokensTodayAsync(Chain chain, string keyId)
-    {
-        using var admin = chain.AuthQuota.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/keys/{keyId}/usage");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Chain.AdminToken);
-        using var response = await admin.SendAsync(request);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("key").GetProperty("tokens_today").GetProperty("used").GetInt64();
     }
 }

@@ -32,18 +32,10 @@ public static class AuthorizeApi
 
     private static async Task<IResult> AuthorizeAsync(HttpContext context, QuotaDecider decider)
     {
-        AuthorizeRequest? request;
-        try
+        var (request, invalid) = await OpenAiJsonBody.ReadAsync(context.Request, CommonJsonContext.Default.AuthorizeRequest);
+        if (invalid is not null)
         {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.AuthorizeRequest, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.InvalidJson(ex);
-        }
-        catch (InvalidOperationException)
-        {
-            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+            return invalid;
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
@@ -87,18 +79,10 @@ public static class AuthorizeApi
 
     private static async Task<IResult> CheckKeyAsync(HttpContext context, QuotaDecider decider)
     {
-        KeyCheckRequest? request;
-        try
+        var (request, invalid) = await OpenAiJsonBody.ReadAsync(context.Request, CommonJsonContext.Default.KeyCheckRequest);
+        if (invalid is not null)
         {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.KeyCheckRequest, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.InvalidJson(ex);
-        }
-        catch (InvalidOperationException)
-        {
-            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+            return invalid;
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
@@ -111,18 +95,10 @@ public static class AuthorizeApi
 
     private static async Task<IResult> KeyContextAsync(HttpContext context, QuotaDecider decider)
     {
-        KeyContextRequest? request;
-        try
+        var (request, invalid) = await OpenAiJsonBody.ReadAsync(context.Request, QuotaJsonContext.Default.KeyContextRequest);
+        if (invalid is not null)
         {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, QuotaJsonContext.Default.KeyContextRequest, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.InvalidJson(ex);
-        }
-        catch (InvalidOperationException)
-        {
-            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+            return invalid;
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
@@ -150,18 +126,10 @@ public static class AuthorizeApi
 
     private static async Task<IResult> SettleAsync(HttpContext context, QuotaDecider decider)
     {
-        SettleRequest? request;
-        try
+        var (request, invalid) = await OpenAiJsonBody.ReadAsync(context.Request, CommonJsonContext.Default.SettleRequest);
+        if (invalid is not null)
         {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.SettleRequest, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.InvalidJson(ex);
-        }
-        catch (InvalidOperationException)
-        {
-            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+            return invalid;
         }
 
         if (request is null || !Identifiers.IsReservationId(request.ReservationId))
@@ -210,18 +178,10 @@ public static class AuthorizeApi
             return OpenAiErrors.InvalidParameter("reservation_id", "reservation_id must be 1 to 128 letters, digits, '.', '_', ':' or '-'.");
         }
 
-        ExtendRequest? request;
-        try
+        var (request, invalid) = await OpenAiJsonBody.ReadAsync(context.Request, CommonJsonContext.Default.ExtendRequest);
+        if (invalid is not null)
         {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, CommonJsonContext.Default.ExtendRequest, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.InvalidJson(ex);
-        }
-        catch (InvalidOperationException)
-        {
-            return OpenAiErrors.InvalidJson("a string is not valid Unicode");
+            return invalid;
         }
 
         if (request is null || !IsKeyHash(request.KeyHash))
